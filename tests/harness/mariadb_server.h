@@ -33,6 +33,9 @@ class MariaDbServer {
   void kill();
   bool running();
 
+  const std::string& dir() const { return dir_->path(); }
+  std::string log() const;  // the server's log so far, for failure messages
+
  private:
   std::unique_ptr<TempDir> dir_;
   int port_ = 0;

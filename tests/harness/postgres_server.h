@@ -32,6 +32,9 @@ class PostgresServer {
   void kill();   // SIGKILL the postmaster
   bool running();
 
+  const std::string& dir() const { return dir_->path(); }
+  std::string log() const;  // the server's log so far, for failure messages
+
  private:
   std::unique_ptr<TempDir> dir_;
   int port_ = 0;
