@@ -1,0 +1,48 @@
+// Finds the jobs whose patterns match a key, with work proportional to the key, not to the number
+// of jobs: patterns are indexed by their literal prefix in a byte trie (most patterns look like
+// "prefix:*"), so a lookup walks the key once and only tests the patterns whose prefix it passed.
+// A "prefix*" pattern then matches without running the glob at all; exact-literal patterns compare
+// lengths; only the remaining patterns run the glob on the part after their prefix.
+//
+// Pure C++ (no Redis API). Built once per registry change; lookups never allocate once the caller's
+// output vector has grown to the number of jobs.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wb::capture {
+
+class KeyMatcher {
+ public:
+  // Registers `pattern` (a valid glob) for job number `job`.
+  void add(std::string_view pattern, uint32_t job);
+
+  // Appends to *jobs (cleared first) the job numbers with at least one pattern matching `key`,
+  // each once, in ascending order.
+  void match(std::string_view key, std::vector<uint32_t>* jobs) const;
+
+  bool empty() const { return patterns_.empty(); }
+
+ private:
+  enum class Kind : uint8_t { Literal, PrefixStar, Glob };
+  struct Pattern {
+    std::string text;  // the whole pattern
+    std::size_t prefix_len;
+    Kind kind;
+    uint32_t job;
+  };
+  struct Node {
+    std::vector<std::pair<unsigned char, uint32_t>> children;  // sorted by byte
+    std::vector<uint32_t> patterns;                            // whose literal prefix ends here
+  };
+
+  bool pattern_matches(const Pattern& p, std::string_view key) const;
+  uint32_t child(uint32_t node, unsigned char byte) const;  // 0 if none (root is never a child)
+
+  std::vector<Node> nodes_{1};  // nodes_[0] is the root (empty prefix)
+  std::vector<Pattern> patterns_;
+};
+
+}  // namespace wb::capture
