@@ -1,0 +1,82 @@
+// One synchronous connection to Redis over hiredis (RAII), owned by one thread: the CLI's deploy,
+// list-jobs and describe-job use it, and the applier gives each job worker its own (XREADGROUP
+// BLOCK holds a connection while it waits).
+//
+// Errors: a connection that cannot be made or is lost throws RedisConnectionError (one line naming
+// the server, never its password); an error reply to command() throws RedisReplyError. Pipelined
+// replies (append/read_reply) are returned as they are, error replies included.
+#pragma once
+#include <chrono>
+#include <initializer_list>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/redis_endpoint.h"
+
+struct redisContext;
+struct redisReply;
+
+namespace wb {
+
+class RedisConnectionError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class RedisReplyError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct RedisReplyDeleter {
+  void operator()(redisReply* r) const;
+};
+using RedisReplyPtr = std::unique_ptr<redisReply, RedisReplyDeleter>;
+
+// Read-only helpers over a reply tree (hiredis types: string, array, integer, nil, status, error).
+bool reply_is_nil(const redisReply* r);
+bool reply_is_error(const redisReply* r);
+bool reply_is_array(const redisReply* r);
+std::string_view reply_text(const redisReply* r);  // string, status or error text; "" otherwise
+long long reply_integer(const redisReply* r);       // integer, or a string holding one; throws otherwise
+size_t reply_size(const redisReply* r);             // number of array elements (0 for non-arrays)
+const redisReply* reply_at(const redisReply* r, size_t i);  // throws RedisReplyError when out of range
+
+class RedisConnection {
+ public:
+  static constexpr std::chrono::milliseconds kDefaultConnectTimeout{5000};
+  static constexpr std::chrono::milliseconds kDefaultIoTimeout{15000};
+
+  // Connects, authenticates (AUTH [user] password) and selects the database; throws
+  // RedisConnectionError on failure. io_timeout bounds every socket read and write: it must
+  // exceed any BLOCK time used on this connection.
+  explicit RedisConnection(const RedisEndpoint& endpoint,
+                           std::chrono::milliseconds io_timeout = kDefaultIoTimeout,
+                           std::chrono::milliseconds connect_timeout = kDefaultConnectTimeout);
+  ~RedisConnection();
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  // Sends one command (binary safe) and returns its reply; throws RedisReplyError on an error reply.
+  RedisReplyPtr command(const std::vector<std::string>& args);
+  RedisReplyPtr command(std::initializer_list<std::string_view> args);
+
+  // Pipelining: queue commands, then read exactly that many replies in order.
+  void append(const std::vector<std::string>& args);
+  RedisReplyPtr read_reply();
+
+  const RedisEndpoint& endpoint() const { return endpoint_; }
+
+ private:
+  void append_argv(size_t argc, const char** argv, const size_t* lens);
+  RedisReplyPtr checked(RedisReplyPtr reply);
+  [[noreturn]] void fail(const char* what);
+
+  RedisEndpoint endpoint_;
+  redisContext* ctx_ = nullptr;
+};
+
+}  // namespace wb
