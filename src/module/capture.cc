@@ -2,7 +2,11 @@
 #include "module/capture.h"
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
 #include <exception>
+#include <utility>
 
 #include "module/fifo_ring.h"
 
@@ -19,6 +23,10 @@ constexpr std::size_t kMaxInternedEvents = 256;
 // Append failures logged one by one before only every kFailureLogEvery-th is logged.
 constexpr uint64_t kFailuresLoggedInFull = 10;
 constexpr uint64_t kFailureLogEvery = 10000;
+// Arguments of an append before the value: the stream, then key/op/cmd/type/ts and their values.
+constexpr std::size_t kHeaderArgs = 11;
+// A stream ID is "<ms>-<seq>", two 64-bit numbers in decimal.
+constexpr std::size_t kMaxUint64Digits = 20;
 
 // Entry point of a post-notification job (Redis 7.2+); nothing may throw into Redis.
 void post_job_trampoline(RedisModuleCtx* ctx, void* pd) {
@@ -38,7 +46,6 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 }  // namespace
 
 struct Capture::Constants {
-  rm::String star = rm::String::copy_of("*");
   rm::String key = rm::String::copy_of("key");
   rm::String op = rm::String::copy_of("op");
   rm::String op_c = rm::String::copy_of("c");
@@ -71,15 +78,27 @@ struct Capture::Constants {
 struct Capture::Scratch {
   std::vector<uint32_t> matched;             // jobs whose patterns match the key
   std::vector<uint32_t> selected;            // of those, the ones that want this event
-  std::vector<RedisModuleString*> values;    // the value pairs after the change (borrowed from owned)
-  std::vector<RedisModuleString*> argv;      // the XADD arguments, argv[0] = the job's stream
-  std::vector<rm::String> owned;             // strings made for this event, freed after it
+  // The value pairs after the change; the scratch holds one reference on each (see hold_value).
+  std::vector<RedisModuleString*> values;
+  std::vector<RedisModuleString*> argv;      // the job's stream, then the entry's field/value pairs
+  std::vector<rm::String> owned;             // other strings made for this event, freed after it
+  std::unique_ptr<rm::ScanCursor> cursor;    // for reading hashes, restarted for each one
 
-  void clear() {
+  // Appends `str` to values and takes a reference on it (the caller keeps its own).
+  void hold_value(RedisModuleString* str) {
+    values.push_back(str);  // first: if it throws, nothing is held
+    RedisModule_RetainString(nullptr, str);
+  }
+  void release_values() {
+    for (RedisModuleString* v : values) RedisModule_FreeString(nullptr, v);
     values.clear();
+  }
+  void clear() {
+    release_values();
     argv.clear();
     owned.clear();
   }
+  ~Scratch() { release_values(); }
 };
 
 // The XADD arguments waiting for their post-notification job (Redis 7.2+), one reference held on
@@ -182,15 +201,17 @@ void Capture::on_keyspace_event(RedisModuleCtx* ctx, int type, const char* event
 
   registry_->matcher().match(k, &s.matched);
   if (s.matched.empty()) return;
-  if (RedisModule_GetContextFlags(ctx) & (REDISMODULE_CTX_FLAGS_SLAVE | REDISMODULE_CTX_FLAGS_LOADING)) {
-    return;  // a replica gets the master's entries by replication; loading replays them
-  }
 
   const std::string_view event(event_name);
   if (type & REDISMODULE_NOTIFY_NEW) {
+    // Only bookkeeping, so no need to ask for the server's role first: on a replica or while
+    // loading the remembered key is never taken, and a role change or load resets the list.
     if (swallow_del_ && swallow_del_key_ == k) swallow_del_ = false;
     remember_new(k);
     return;
+  }
+  if (RedisModule_GetContextFlags(ctx) & (REDISMODULE_CTX_FLAGS_SLAVE | REDISMODULE_CTX_FLAGS_LOADING)) {
+    return;  // a replica gets the master's entries by replication; loading replays them
   }
   const bool created = take_new(k);
   if (swallow_del_ && swallow_del_key_ == k) {
@@ -243,13 +264,10 @@ void Capture::on_keyspace_event(RedisModuleCtx* ctx, int type, const char* event
                           : created                  ? k_->op_c.get()
                                                      : k_->op_u.get();
   if (presence == Presence::Gone) vtype = ValueType::None;
-  s.owned.push_back(rm::String::from_long_long(RedisModule_Milliseconds()));
-  RedisModuleString* ts = s.owned.back().get();
 
   s.argv.clear();
-  s.argv.reserve(12 + s.values.size());
+  s.argv.reserve(kHeaderArgs + s.values.size());
   s.argv.push_back(nullptr);  // the job's stream, set below
-  s.argv.push_back(k_->star.get());
   s.argv.push_back(k_->key.get());
   s.argv.push_back(key);
   s.argv.push_back(k_->op.get());
@@ -259,7 +277,7 @@ void Capture::on_keyspace_event(RedisModuleCtx* ctx, int type, const char* event
   s.argv.push_back(k_->type.get());
   s.argv.push_back(k_->type_of(vtype));
   s.argv.push_back(k_->ts.get());
-  s.argv.push_back(ts);
+  s.argv.push_back(timestamp());
   if (presence == Presence::Present) s.argv.insert(s.argv.end(), s.values.begin(), s.values.end());
 
   for (uint32_t j : s.selected) {
@@ -293,8 +311,7 @@ Capture::Presence Capture::read_value(RedisModuleCtx* ctx, int type, std::string
 namespace {
 
 struct HashScan {
-  std::vector<RedisModuleString*>* values;
-  std::vector<rm::String>* owned;
+  std::vector<RedisModuleString*>* values;  // Scratch::values: one reference held on each
   bool failed = false;
 };
 
@@ -304,10 +321,10 @@ void collect_hash_field(RedisModuleKey*, RedisModuleString* field, RedisModuleSt
   auto* scan = static_cast<HashScan*>(pd);
   try {
     // Redis frees these after the callback; keeping a reference avoids copying the bytes again.
-    scan->owned->push_back(rm::String::retain(field));
-    scan->values->push_back(field);
-    scan->owned->push_back(rm::String::retain(value));
+    scan->values->push_back(field);  // first: if it throws, nothing is held
+    RedisModule_RetainString(nullptr, field);
     scan->values->push_back(value);
+    RedisModule_RetainString(nullptr, value);
   } catch (...) {
     scan->failed = true;
   }
@@ -317,15 +334,19 @@ void collect_hash_field(RedisModuleKey*, RedisModuleString* field, RedisModuleSt
 
 Capture::Presence Capture::read_by_key_type(RedisModuleCtx* ctx, RedisModuleString* key,
                                             Scratch& s, ValueType* vtype) {
-  s.values.clear();
+  s.release_values();
   rm::Key open(ctx, key, REDISMODULE_READ | REDISMODULE_OPEN_KEY_NOTOUCH);
   switch (open.type()) {
     case REDISMODULE_KEYTYPE_EMPTY:
       return Presence::Gone;
     case REDISMODULE_KEYTYPE_HASH: {
-      HashScan scan{&s.values, &s.owned};
-      rm::ScanCursor cursor;
-      while (RedisModule_ScanKey(open.get(), cursor.get(), collect_hash_field, &scan)) {
+      HashScan scan{&s.values};
+      if (s.cursor) {
+        RedisModule_ScanCursorRestart(s.cursor->get());
+      } else {
+        s.cursor = std::make_unique<rm::ScanCursor>();
+      }
+      while (RedisModule_ScanKey(open.get(), s.cursor->get(), collect_hash_field, &scan)) {
       }
       if (scan.failed || s.values.size() % 2 != 0) {
         note_failure(ctx, "reading a captured hash failed", "out of memory");
@@ -360,14 +381,19 @@ Capture::Presence Capture::read_string(RedisModuleCtx* ctx, RedisModuleString* k
     case REDISMODULE_REPLY_NULL:
       return Presence::Gone;
     case REDISMODULE_REPLY_STRING:
-      s.owned.push_back(rm::String(RedisModule_CreateStringFromCallReply(reply.get())));
-      s.values.clear();
-      s.values.push_back(k_->value.get());
-      s.values.push_back(s.owned.back().get());
+      hold_text_value(s, reply);
       return Presence::Present;
     default:
       return Presence::Failed;  // e.g. WRONGTYPE: the caller falls back to the key's type
   }
+}
+
+void Capture::hold_text_value(Scratch& s, const rm::CallReply& reply) {
+  s.release_values();
+  s.values.reserve(2);
+  rm::String text(RedisModule_CreateStringFromCallReply(reply.get()));
+  s.hold_value(k_->value.get());
+  s.hold_value(text.get());
 }
 
 Capture::Presence Capture::read_json(RedisModuleCtx* ctx, RedisModuleString* key, Scratch& s) {
@@ -376,10 +402,7 @@ Capture::Presence Capture::read_json(RedisModuleCtx* ctx, RedisModuleString* key
     case REDISMODULE_REPLY_NULL:
       return Presence::Gone;
     case REDISMODULE_REPLY_STRING:
-      s.owned.push_back(rm::String(RedisModule_CreateStringFromCallReply(reply.get())));
-      s.values.clear();
-      s.values.push_back(k_->value.get());
-      s.values.push_back(s.owned.back().get());
+      hold_text_value(s, reply);
       return Presence::Present;
     default:
       return Presence::Failed;  // the caller falls back to the key's type, then reports
@@ -410,6 +433,17 @@ RedisModuleString* Capture::event_string(std::string_view event, Scratch& s) {
   return s.owned.back().get();
 }
 
+RedisModuleString* Capture::timestamp() {
+  // Most events of a busy server fall in the same millisecond as the previous one: reuse its
+  // string (entries hold their own copy of the bytes, and a queued append its own reference).
+  const long long now = RedisModule_Milliseconds();
+  if (now != ts_ms_ || !ts_string_) {
+    ts_string_ = rm::String::from_long_long(now);
+    ts_ms_ = now;
+  }
+  return ts_string_.get();
+}
+
 void Capture::append(RedisModuleCtx* ctx, const std::vector<RedisModuleString*>& argv) {
   if (post_jobs_) {
     queue_->push_back(argv);
@@ -420,19 +454,100 @@ void Capture::append(RedisModuleCtx* ctx, const std::vector<RedisModuleString*>&
     }
     return;
   }
-  rm::CallReply reply(RedisModule_Call(ctx, "XADD", "!v", argv.data(), argv.size()));
-  if (reply.is_error()) note_failure(ctx, "XADD to a capture stream failed", reply.str());
+  write_entry(ctx, argv);
 }
 
 void Capture::run_post_job(RedisModuleCtx* ctx) {
   if (queue_->empty()) return;
   RedisModule_SelectDb(ctx, kCaptureDb);
-  std::vector<RedisModuleString*>& argv = queue_->front();
-  {
-    rm::CallReply reply(RedisModule_Call(ctx, "XADD", "!v", argv.data(), argv.size()));
-    if (reply.is_error()) note_failure(ctx, "XADD to a capture stream failed", reply.str());
-  }
+  write_entry(ctx, queue_->front());
   queue_->pop_front();
+}
+
+namespace {
+
+// What XADD would have replied for a failed RedisModule_StreamAdd (by its errno).
+std::string_view stream_add_error(int err) {
+  switch (err) {
+    case ENOTSUP:
+      return "WRONGTYPE Operation against a key holding the wrong kind of value";
+    case EFBIG:
+      return "ERR The stream has exhausted the last possible ID, unable to add more items";
+    case ERANGE:
+      return "ERR Elements are too large to be stored";
+    default:
+      return "ERR the stream append was refused";
+  }
+}
+
+// RedisModule_Replicate of `XADD <args...>`. Redis sizes its argument array from the format
+// string, one slot per specifier, and must realloc it for a "v" (vector) specifier; passing each
+// argument as its own "s" saves that realloc. So for up to kMaxSpelledOutArgs arguments the call
+// is spelled out, one instantiation per count, with the format taken from a run of 's'.
+constexpr std::size_t kMaxSpelledOutArgs = 64;
+constexpr char kStringSpecifiers[] =
+    "ssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss";
+static_assert(sizeof kStringSpecifiers - 1 == kMaxSpelledOutArgs);
+
+using ReplicateFn = int (*)(RedisModuleCtx*, RedisModuleString* const*);
+
+template <std::size_t N>
+int replicate_spelled_out(RedisModuleCtx* ctx, RedisModuleString* const* args) {
+  const char* format = kStringSpecifiers + (kMaxSpelledOutArgs - N);  // exactly N 's'
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return RedisModule_Replicate(ctx, "XADD", format, args[I]...);
+  }(std::make_index_sequence<N>{});
+}
+
+template <std::size_t... N>
+constexpr std::array<ReplicateFn, sizeof...(N)> spelled_out_table(std::index_sequence<N...>) {
+  return {&replicate_spelled_out<N>...};
+}
+constexpr auto kReplicateByCount =
+    spelled_out_table(std::make_index_sequence<kMaxSpelledOutArgs + 1>{});
+
+int replicate_xadd(RedisModuleCtx* ctx, const std::vector<RedisModuleString*>& args) {
+  if (args.size() <= kMaxSpelledOutArgs) return kReplicateByCount[args.size()](ctx, args.data());
+  return RedisModule_Replicate(ctx, "XADD", "v", args.data(), args.size());
+}
+
+}  // namespace
+
+// Does what `XADD <stream> * <fields>` does, without RedisModule_Call's temporary client,
+// command lookup, argument vector and reply parsing: append with a generated ID, signal the
+// key as modified and ready (RedisModule_CloseKey), fire the `xadd` keyspace event, and
+// propagate `XADD <stream> <id> <fields>` with the ID the entry got — the same command XADD
+// itself propagates, into the same execution unit (and so the same MULTI/EXEC) as the change.
+void Capture::write_entry(RedisModuleCtx* ctx, const std::vector<RedisModuleString*>& argv) {
+  RedisModuleString* stream = argv[0];
+  RedisModuleString** fields = const_cast<RedisModuleString**>(argv.data()) + 1;
+  const std::size_t field_args = argv.size() - 1;  // field, value, field, value, ...
+  RedisModuleStreamID id{0, 0};
+  {
+    rm::Key key(ctx, stream, REDISMODULE_WRITE);
+    errno = 0;
+    if (key.get() == nullptr ||
+        RedisModule_StreamAdd(key.get(), REDISMODULE_STREAM_ADD_AUTOID, &id, fields,
+                              static_cast<int64_t>(field_args / 2)) != REDISMODULE_OK) {
+      note_failure(ctx, "XADD to a capture stream failed", stream_add_error(errno));
+      return;
+    }
+  }  // closed here: the modified/ready signals, as XADD gives them
+  RedisModule_NotifyKeyspaceEvent(ctx, REDISMODULE_NOTIFY_STREAM, "xadd", stream);
+
+  char id_text[2 * kMaxUint64Digits + 1];
+  char* end = std::to_chars(id_text, id_text + kMaxUint64Digits, id.ms).ptr;
+  *end++ = '-';
+  end = std::to_chars(end, end + kMaxUint64Digits, id.seq).ptr;
+  rm::String id_string =
+      rm::String::copy_of(std::string_view(id_text, static_cast<std::size_t>(end - id_text)));
+  replicate_args_.clear();
+  replicate_args_.push_back(stream);
+  replicate_args_.push_back(id_string.get());
+  replicate_args_.insert(replicate_args_.end(), fields, fields + field_args);
+  if (replicate_xadd(ctx, replicate_args_) != REDISMODULE_OK) {
+    note_failure(ctx, "propagating a capture entry failed", "");
+  }
 }
 
 void Capture::note_failure(RedisModuleCtx* ctx, std::string_view what, std::string_view detail) {

@@ -9,10 +9,15 @@
 //
 // The value is always read in the notification itself, so each entry shows the key as that change
 // left it, even inside MULTI/EXEC or a script. Only the write is deferred where Redis asks for it:
-//  - Redis 7.2+: RedisModule_AddPostNotificationJob; the XADDs run when the notification is over,
-//    still inside the same execution unit (and so the same MULTI/EXEC in the AOF and on replicas).
-//  - Redis 7.0 (no post-notification jobs): XADD right from the notification through
-//    RedisModule_Call with the `!` flag, which Redis 7.0 propagates inside the command's MULTI/EXEC.
+//  - Redis 7.2+: RedisModule_AddPostNotificationJob; the appends run when the notification is
+//    over, still inside the same execution unit (and so the same MULTI/EXEC in the AOF and on
+//    replicas).
+//  - Redis 7.0 (no post-notification jobs): right from the notification.
+// Either way an append is what `XADD <stream> * ...` does, done through the stream API rather than
+// RedisModule_Call (which would cost a temporary client, a command lookup and a reply to parse):
+// RedisModule_StreamAdd with a generated ID, the modified/ready signals of RedisModule_CloseKey,
+// the `xadd` keyspace event, and RedisModule_Replicate of `XADD <stream> <that ID> ...` — the
+// very command XADD propagates, into the command's MULTI/EXEC.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -60,10 +65,13 @@ class Capture {
                             ValueType* vtype);
   Presence read_string(RedisModuleCtx* ctx, RedisModuleString* key, Scratch& s);
   Presence read_json(RedisModuleCtx* ctx, RedisModuleString* key, Scratch& s);
+  void hold_text_value(Scratch& s, const rm::CallReply& reply);
   bool is_json_key(RedisModuleCtx* ctx, RedisModuleKey* open_key, RedisModuleString* key);
 
   RedisModuleString* event_string(std::string_view event, Scratch& s);
+  RedisModuleString* timestamp();
   void append(RedisModuleCtx* ctx, const std::vector<RedisModuleString*>& argv);
+  void write_entry(RedisModuleCtx* ctx, const std::vector<RedisModuleString*>& argv);
   void note_failure(RedisModuleCtx* ctx, std::string_view what, std::string_view detail);
 
   Registry* registry_;
@@ -83,12 +91,16 @@ class Capture {
   struct Constants;
   std::unique_ptr<Constants> k_;
   std::vector<std::pair<std::string, rm::String>> event_names_;  // interned "cmd" values
+  // The "ts" value of the last entry, and its millisecond.
+  rm::String ts_string_;
+  long long ts_ms_ = -1;
 
   // RedisJSON's data type, learned from the first key known to be a JSON document.
   RedisModuleType* json_type_ = nullptr;
   RedisModuleType* other_module_type_ = nullptr;
 
   std::unique_ptr<PendingQueue> queue_;  // 7.2+: appends waiting for their post-notification job
+  std::vector<RedisModuleString*> replicate_args_;  // the XADD propagated for an entry, reused
   uint64_t append_failures_ = 0;
 };
 

@@ -1,8 +1,9 @@
 // Finds the jobs whose patterns match a key, with work proportional to the key, not to the number
-// of jobs: patterns are indexed by their literal prefix in a byte trie (most patterns look like
-// "prefix:*"), so a lookup walks the key once and only tests the patterns whose prefix it passed.
-// A "prefix*" pattern then matches without running the glob at all; exact-literal patterns compare
-// lengths; only the remaining patterns run the glob on the part after their prefix.
+// of jobs: patterns are indexed by their literal prefix in a radix tree (a byte trie whose chains
+// are collapsed into labelled edges), so a lookup walks the key once and only tests the patterns
+// whose prefix it passed; a typical "prefix:*" job costs one edge comparison. A "prefix*" pattern
+// then matches without running the glob at all; exact-literal patterns compare lengths; only the
+// remaining patterns run the glob on the part after their prefix.
 //
 // Pure C++ (no Redis API). Built once per registry change; lookups never allocate once the caller's
 // output vector has grown to the number of jobs.
@@ -33,13 +34,20 @@ class KeyMatcher {
     Kind kind;
     uint32_t job;
   };
+  // A node stands for the prefix spelled by the edge labels from the root down to it.
   struct Node {
-    std::vector<std::pair<unsigned char, uint32_t>> children;  // sorted by byte
-    std::vector<uint32_t> patterns;                            // whose literal prefix ends here
+    // Edges to children: edge_first[i] == edge_labels[i][0], kept apart so that finding the edge
+    // for a key byte is a scan of a few bytes. Labels are non-empty and their first bytes unique.
+    std::string edge_first;
+    std::vector<std::string> edge_labels;
+    std::vector<uint32_t> edge_nodes;
+    std::vector<uint32_t> patterns;  // whose literal prefix ends exactly here
   };
 
   bool pattern_matches(const Pattern& p, std::string_view key) const;
-  uint32_t child(uint32_t node, unsigned char byte) const;  // 0 if none (root is never a child)
+  // The edge of `node` whose label starts with `byte`, or -1.
+  int edge(uint32_t node, unsigned char byte) const;
+  uint32_t new_node();
 
   std::vector<Node> nodes_{1};  // nodes_[0] is the root (empty prefix)
   std::vector<Pattern> patterns_;

@@ -26,6 +26,12 @@ typedef struct RedisModuleType RedisModuleType;
 typedef struct RedisModuleIO RedisModuleIO;
 typedef struct RedisModuleDigest RedisModuleDigest;
 
+// A stream entry ID (RedisModule_StreamAdd).
+typedef struct RedisModuleStreamID {
+  uint64_t ms;
+  uint64_t seq;
+} RedisModuleStreamID;
+
 // ---- Status and API version ---------------------------------------------------------------------
 #define REDISMODULE_OK 0
 #define REDISMODULE_ERR 1
@@ -53,6 +59,9 @@ typedef struct RedisModuleDigest RedisModuleDigest;
 #define REDISMODULE_REPLY_INTEGER 2
 #define REDISMODULE_REPLY_ARRAY 3
 #define REDISMODULE_REPLY_NULL 4
+
+// ---- Stream API -------------------------------------------------------------------------------
+#define REDISMODULE_STREAM_ADD_AUTOID (1 << 0)  // the ID is generated as by XADD *
 
 // ---- Context flags (RedisModule_GetContextFlags) ------------------------------------------------
 #define REDISMODULE_CTX_FLAGS_LUA (1 << 0)
@@ -157,7 +166,12 @@ typedef void (*RedisModuleFreeFunc)(void* ptr);
   X(RedisModuleType*, ModuleTypeGetType, (RedisModuleKey*))                                          \
   X(RedisModuleScanCursor*, ScanCursorCreate, (void))                                                \
   X(void, ScanCursorDestroy, (RedisModuleScanCursor*))                                               \
+  X(void, ScanCursorRestart, (RedisModuleScanCursor*))                                               \
   X(int, ScanKey, (RedisModuleKey*, RedisModuleScanCursor*, RedisModuleScanKeyCB, void*))            \
+  X(int, StreamAdd,                                                                                  \
+    (RedisModuleKey*, int, RedisModuleStreamID*, RedisModuleString**, int64_t))                      \
+  X(int, NotifyKeyspaceEvent, (RedisModuleCtx*, int, const char*, RedisModuleString*))               \
+  X(int, Replicate, (RedisModuleCtx*, const char*, const char*, ...))                                \
   X(RedisModuleCallReply*, Call, (RedisModuleCtx*, const char*, const char*, ...))                   \
   X(void, FreeCallReply, (RedisModuleCallReply*))                                                    \
   X(int, CallReplyType, (RedisModuleCallReply*))                                                     \

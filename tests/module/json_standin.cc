@@ -32,7 +32,6 @@ static void* (*RedisModule_ModuleTypeGetValue)(RedisModuleKey*);
 static void (*RedisModule_SaveStringBuffer)(RedisModuleIO*, const char*, size_t);
 static char* (*RedisModule_LoadStringBuffer)(RedisModuleIO*, size_t*);
 static void (*RedisModule_EmitAOF)(RedisModuleIO*, const char*, const char*, ...);
-static int (*RedisModule_NotifyKeyspaceEvent)(RedisModuleCtx*, int, const char*, RedisModuleString*);
 static int (*RedisModule_ReplicateVerbatim)(RedisModuleCtx*);
 static int (*RedisModule_DeleteKey)(RedisModuleKey*);
 static void (*RedisModule_Free)(void*);
@@ -278,7 +277,6 @@ extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisMo
             wb::rm::load_api("SaveStringBuffer", &RedisModule_SaveStringBuffer) &&
             wb::rm::load_api("LoadStringBuffer", &RedisModule_LoadStringBuffer) &&
             wb::rm::load_api("EmitAOF", &RedisModule_EmitAOF) &&
-            wb::rm::load_api("NotifyKeyspaceEvent", &RedisModule_NotifyKeyspaceEvent) &&
             wb::rm::load_api("ReplicateVerbatim", &RedisModule_ReplicateVerbatim) &&
             wb::rm::load_api("DeleteKey", &RedisModule_DeleteKey) &&
             wb::rm::load_api("Free", &RedisModule_Free);
