@@ -1,0 +1,188 @@
+// Key tracking cache and encoding (see key_tracker.h).
+#include "applier/key_tracker.h"
+
+#include <algorithm>
+
+namespace wb::applier {
+
+std::string encode_key_tuple(const KeyTuple& tuple) {
+  // A JSON array of strings and nulls, written directly (this runs for every changed key).
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "[";
+  for (size_t i = 0; i < tuple.size(); ++i) {
+    if (i > 0) out += ',';
+    if (!tuple[i]) {
+      out += "null";
+      continue;
+    }
+    out += '"';
+    for (unsigned char ch : *tuple[i]) {
+      if (ch == '"' || ch == '\\') {
+        out += '\\';
+        out += static_cast<char>(ch);
+      } else if (ch < 0x20) {
+        out += "\\u00";
+        out += kHex[ch >> 4];
+        out += kHex[ch & 15];
+      } else {
+        out += static_cast<char>(ch);
+      }
+    }
+    out += '"';
+  }
+  out += ']';
+  return out;
+}
+
+std::optional<KeyTuple> decode_key_tuple(std::string_view text) {
+  // The inverse of encode_key_tuple; bytes pass through unchanged (key values need not be UTF-8).
+  KeyTuple tuple;
+  size_t i = 0;
+  auto at = [&](char c) { return i < text.size() && text[i] == c; };
+  if (!at('[')) return std::nullopt;
+  ++i;
+  if (at(']')) return i + 1 == text.size() ? std::optional<KeyTuple>(tuple) : std::nullopt;
+  while (true) {
+    if (text.substr(i, 4) == "null") {
+      tuple.emplace_back(std::nullopt);
+      i += 4;
+    } else if (at('"')) {
+      ++i;
+      std::string value;
+      while (i < text.size() && text[i] != '"') {
+        char ch = text[i++];
+        if (ch != '\\') {
+          value += ch;
+          continue;
+        }
+        if (i >= text.size()) return std::nullopt;
+        char esc = text[i++];
+        switch (esc) {
+          case '"': case '\\': case '/': value += esc; break;
+          case 'b': value += '\b'; break;
+          case 'f': value += '\f'; break;
+          case 'n': value += '\n'; break;
+          case 'r': value += '\r'; break;
+          case 't': value += '\t'; break;
+          case 'u': {
+            if (i + 4 > text.size()) return std::nullopt;
+            unsigned code = 0;
+            for (size_t k = 0; k < 4; ++k) {
+              char h = text[i + k];
+              code <<= 4;
+              if (h >= '0' && h <= '9') code |= static_cast<unsigned>(h - '0');
+              else if (h >= 'a' && h <= 'f') code |= static_cast<unsigned>(h - 'a' + 10);
+              else if (h >= 'A' && h <= 'F') code |= static_cast<unsigned>(h - 'A' + 10);
+              else return std::nullopt;
+            }
+            i += 4;
+            if (code >= 0x80) return std::nullopt;  // the encoder escapes control characters only
+            value += static_cast<char>(code);
+            break;
+          }
+          default:
+            return std::nullopt;
+        }
+      }
+      if (!at('"')) return std::nullopt;
+      ++i;
+      tuple.emplace_back(std::move(value));
+    } else {
+      return std::nullopt;
+    }
+    if (at(',')) {
+      ++i;
+      continue;
+    }
+    if (at(']') && i + 1 == text.size()) return tuple;
+    return std::nullopt;
+  }
+}
+
+KeyTracker::KeyTracker(std::string hash_key, size_t max_cached_keys)
+    : hash_key_(std::move(hash_key)), max_cached_keys_(max_cached_keys) {}
+
+void KeyTracker::load(RedisConnection& redis, const std::vector<const std::string*>& keys) {
+  std::vector<const std::string*> missing;
+  for (const std::string* k : keys) {
+    if (!committed_.contains(*k)) missing.push_back(k);
+  }
+  if (missing.empty()) return;
+  if (committed_.size() + missing.size() > max_cached_keys_) {
+    // Over the cap: start over with this batch's keys only (staged entries stay valid on their own).
+    committed_.clear();
+    missing.clear();
+    for (const std::string* k : keys) missing.push_back(k);
+  }
+  for (size_t i = 0; i < missing.size(); i += kMaxFieldsPerRead) {
+    size_t end = std::min(missing.size(), i + kMaxFieldsPerRead);
+    std::vector<std::string> cmd{"HMGET", hash_key_};
+    for (size_t j = i; j < end; ++j) cmd.push_back(*missing[j]);
+    RedisReplyPtr reply = redis.command(cmd);
+    for (size_t j = i; j < end; ++j) {
+      const redisReply* v = reply_at(reply.get(), j - i);
+      std::optional<KeyTuple> tuple;
+      if (!reply_is_nil(v)) tuple = decode_key_tuple(reply_text(v));  // malformed: as if untracked
+      committed_[*missing[j]] = std::move(tuple);
+    }
+  }
+}
+
+const KeyTuple* KeyTracker::current(std::string_view key) const {
+  if (auto s = staged_.find(key); s != staged_.end()) return s->second ? &*s->second : nullptr;
+  if (auto c = committed_.find(key); c != committed_.end()) return c->second ? &*c->second : nullptr;
+  return nullptr;
+}
+
+void KeyTracker::stage(const std::string& key, std::optional<KeyTuple> tuple) {
+  auto it = staged_.find(key);
+  if (it != staged_.end() && it->second) {
+    auto owners = staged_owners_.find(*it->second);
+    if (owners != staged_owners_.end()) {
+      owners->second.erase(key);
+      if (owners->second.empty()) staged_owners_.erase(owners);
+    }
+  }
+  if (tuple) staged_owners_[*tuple].insert(key);
+  staged_[key] = std::move(tuple);
+}
+
+bool KeyTracker::staged_owner_exists(const KeyTuple& tuple, const std::function<bool(const std::string&)>& skip) const {
+  auto owners = staged_owners_.find(tuple);
+  if (owners == staged_owners_.end()) return false;
+  for (const auto& key : owners->second) {
+    if (!skip(key)) return true;
+  }
+  return false;
+}
+
+void KeyTracker::collect_changes(std::vector<TrackingChange>& out) const {
+  for (const auto& [key, tuple] : staged_) {
+    auto c = committed_.find(key);
+    if (c != committed_.end() && c->second == tuple) continue;  // unchanged: nothing to write
+    TrackingChange change;
+    change.hash = hash_key_;
+    change.field = key;
+    if (tuple) change.value = encode_key_tuple(*tuple);
+    out.push_back(std::move(change));
+  }
+}
+
+void KeyTracker::commit_staged() {
+  for (auto& [key, tuple] : staged_) committed_[key] = std::move(tuple);
+  staged_.clear();
+  staged_owners_.clear();
+  if (committed_.size() > max_cached_keys_) committed_.clear();
+}
+
+void KeyTracker::discard_staged() {
+  staged_.clear();
+  staged_owners_.clear();
+}
+
+void KeyTracker::forget_all() {
+  committed_.clear();
+  discard_staged();
+}
+
+}  // namespace wb::applier

@@ -1,0 +1,91 @@
+// Key tracking: per job, output and Redis key, the target key values (the key tuple) last written
+// for that key. A `d` entry carries no fields, and a target's key columns usually come from the
+// hash's fields, not from the Redis key — so deleting the right row, or the old row when an update
+// changes the key columns, needs what was written before.
+//
+// Stored in Redis (the source of truth, survives restarts and moves between machines):
+//   hash <prefix>keys:<job>:<output>   field = the Redis key   value = the key tuple as a JSON array
+//   of strings and nulls, e.g. ["42"] or ["Ann","Smith"] (with foreach, the tuples of every row the
+//   key wrote, concatenated: see output_mapper.h)
+// updated in the MULTI/EXEC that acknowledges the batch, so it always matches what was committed
+// (re-applying a batch recomputes the same values).
+//
+// In memory: a cache of the hash (loaded lazily, one HMGET per batch for the keys it lacks; absent
+// keys are cached too), capped at kMaxCachedKeys entries — past the cap it is emptied and reloads on
+// demand. On top of it, the changes "staged" by database transactions that committed in the
+// current batch and are not yet acknowledged. A failed acknowledgement forgets everything (Redis's
+// state is then unknown) and reloads.
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/redis_connection.h"
+#include "sink/sink.h"
+#include "source/ack_batch.h"
+
+namespace wb::applier {
+
+using KeyTuple = sink::Row;  // the values of an output's key columns, as text (nullopt: NULL)
+
+std::string encode_key_tuple(const KeyTuple& tuple);
+std::optional<KeyTuple> decode_key_tuple(std::string_view text);  // nullopt when malformed
+
+class KeyTracker {
+ public:
+  static constexpr size_t kMaxCachedKeys = 100000;
+  static constexpr size_t kMaxFieldsPerRead = 1000;  // HMGET arguments per command
+
+  explicit KeyTracker(std::string hash_key, size_t max_cached_keys = kMaxCachedKeys);
+
+  const std::string& hash_key() const { return hash_key_; }
+
+  // Makes sure the committed tuple of each Redis key is cached (HMGET for the missing ones).
+  // Throws RedisConnectionError / RedisReplyError.
+  void load(RedisConnection& redis, const std::vector<const std::string*>& keys);
+
+  // Sets what Redis holds for key, as load() would find it (tests; tools that read the hash).
+  void remember(const std::string& key, std::optional<KeyTuple> tuple) { committed_[key] = std::move(tuple); }
+
+  // The tuple tracked for key now: staged first, then committed; nullptr when untracked.
+  // The key must have been load()ed in this batch.
+  const KeyTuple* current(std::string_view key) const;
+
+  // A database transaction that committed left key at tuple (nullopt: untracked).
+  void stage(const std::string& key, std::optional<KeyTuple> tuple);
+
+  // True when a key staged in this batch (other than those `skip` says) now owns tuple. A row that
+  // a key took over earlier in the batch must not be deleted as another key's old row — the release
+  // that made it free may have been coalesced away (RENAME a b, then a re-created, in one batch).
+  bool staged_owner_exists(const KeyTuple& tuple, const std::function<bool(const std::string&)>& skip) const;
+
+  // The staged changes that differ from the committed state (for the ack).
+  void collect_changes(std::vector<TrackingChange>& out) const;
+  void commit_staged();   // the ack succeeded: staged becomes committed
+  void discard_staged();  // the batch was abandoned before any commit reached Redis
+  void forget_all();      // Redis's state is unknown: drop the cache and the staged changes
+
+  size_t cached_keys() const { return committed_.size(); }
+
+ private:
+  // Lookups by string_view without building a std::string.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using KeyMap = std::unordered_map<std::string, std::optional<KeyTuple>, KeyHash, std::equal_to<>>;
+
+  std::string hash_key_;
+  size_t max_cached_keys_;
+  KeyMap committed_;
+  KeyMap staged_;
+  std::map<KeyTuple, std::set<std::string>> staged_owners_;  // reverse of staged_
+};
+
+}  // namespace wb::applier

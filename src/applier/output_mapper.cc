@@ -1,0 +1,469 @@
+// Records -> TableWrites for one output (see output_mapper.h).
+#include "applier/output_mapper.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "source/record_path.h"
+
+namespace wb::applier {
+namespace {
+
+using nlohmann::json;
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool complete(const KeyTuple& t) {
+  return !t.empty() && std::all_of(t.begin(), t.end(), [](const auto& v) { return v.has_value(); });
+}
+
+// The object whose members are a record's fields: the record itself, or `after` in full format.
+const json* fields_of(const ChangeRecord& rec) {
+  if (rec.format == RowFormat::Full) {
+    auto it = rec.record.find("after");
+    return it != rec.record.end() && it->is_object() ? &*it : nullptr;
+  }
+  return rec.record.is_object() ? &rec.record : nullptr;
+}
+
+}  // namespace
+
+OutputMapper::OutputMapper(OutputPlan plan, RowFormat format, KeyTracker* tracker)
+    : plan_(std::move(plan)), format_(format), tracker_(tracker) {
+  for (const auto& k : plan_.keys) key_columns_.push_back(k.column);
+  for (const auto& m : plan_.mapping) {
+    if (std::find(key_columns_.begin(), key_columns_.end(), m.column) != key_columns_.end()) continue;
+    if (std::find(mapped_columns_.begin(), mapped_columns_.end(), m.column) != mapped_columns_.end()) continue;
+    mapped_columns_.push_back(m.column);
+    mapped_sources_.push_back(m.source);
+  }
+  auto_columns_ = plan_.mapping.empty();
+}
+
+void OutputMapper::set_table_columns(const std::vector<sink::Column>& columns) {
+  candidate_columns_.clear();
+  for (const auto& c : columns) {
+    bool is_key = std::any_of(key_columns_.begin(), key_columns_.end(), [&](const auto& k) { return iequals(k, c.name); });
+    bool is_type2 = false;
+    if (plan_.type2) {
+      is_type2 = iequals(plan_.type2->indicator_column, c.name) ||
+                 std::any_of(plan_.type2->close_columns.begin(), plan_.type2->close_columns.end(),
+                             [&](const auto& cc) { return iequals(cc.column, c.name); });
+    }
+    if (!is_key && !is_type2) candidate_columns_.push_back(c.name);
+  }
+  // Forget columns that no longer exist (a schema change).
+  for (auto it = seen_columns_.begin(); it != seen_columns_.end();) {
+    it = std::find(candidate_columns_.begin(), candidate_columns_.end(), *it) == candidate_columns_.end()
+             ? seen_columns_.erase(it)
+             : std::next(it);
+  }
+  columns_known_ = true;
+}
+
+Op OutputMapper::op_of(const ChangeRecord& rec) const {
+  if (plan_.opcode_field.empty()) return rec.op;
+  auto text = resolve_text(rec, plan_.opcode_field);
+  if (text && (*text == "r" || *text == "c")) return Op::Create;  // r: a snapshot read, as Debezium writes it
+  if (text) {
+    if (auto op = parse_op(*text)) return *op;
+  }
+  return rec.op;
+}
+
+std::optional<std::string> OutputMapper::check(const ChangeRecord& rec) const {
+  if (!plan_.foreach) return check_row(rec);
+  if (rec.op == Op::Delete) return std::nullopt;
+  std::vector<ChangeRecord> rows;
+  try {
+    rows = plan_.foreach(rec);
+  } catch (const std::exception& e) {
+    return std::string("foreach: ") + e.what();
+  }
+  for (const ChangeRecord& row : rows) {
+    if (auto why = check_row(row)) return "foreach row: " + *why;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> OutputMapper::check_row(const ChangeRecord& rec) const {
+  if (!plan_.opcode_field.empty()) {
+    auto text = resolve_text(rec, plan_.opcode_field);
+    if (!text || (*text != "r" && !parse_op(*text))) {
+      return "opcode_field '" + plan_.opcode_field + "' holds " + (text ? "'" + *text + "'" : std::string("nothing")) +
+             ", expected c, u, d or r";
+    }
+  }
+  if (plan_.keyed() && op_of(rec) != Op::Delete) {
+    for (const auto& k : plan_.keys) {
+      if (!resolve_text(rec, k.source)) {
+        return "no value for key column '" + k.column + "' (source '" + k.source + "')";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+bool OutputMapper::writes(const ChangeRecord& rec) const {
+  return !(plan_.strategy == LoadStrategy::Append && op_of(rec) == Op::Delete);
+}
+
+KeyTuple OutputMapper::key_tuple(const ChangeRecord& rec) const {
+  KeyTuple t;
+  t.reserve(plan_.keys.size());
+  for (const auto& k : plan_.keys) t.push_back(resolve_text(rec, k.source));
+  return t;
+}
+
+std::optional<std::string> OutputMapper::value_of(const ChangeRecord& rec, const std::string& column) const {
+  const json* fields = fields_of(rec);
+  if (fields == nullptr) return std::nullopt;
+  if (auto it = fields->find(column); it != fields->end()) return json_to_text(*it);
+  // Column names may differ in case from field names (PostgreSQL folds unquoted names to lower case).
+  for (auto m = fields->begin(); m != fields->end(); ++m) {
+    if (iequals(m.key(), column)) return json_to_text(m.value());
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> OutputMapper::chunk_value_columns(const std::vector<const ChangeRecord*>& rows) {
+  if (!auto_columns_) return mapped_columns_;
+  for (const ChangeRecord* rec : rows) {
+    const json* fields = fields_of(*rec);
+    if (fields == nullptr) continue;
+    for (auto m = fields->begin(); m != fields->end(); ++m) {
+      for (const auto& c : candidate_columns_) {
+        if (iequals(m.key(), c)) {
+          seen_columns_.insert(c);
+          break;
+        }
+      }
+    }
+  }
+  std::vector<std::string> cols;
+  for (const auto& c : candidate_columns_) {  // table order
+    if (seen_columns_.contains(c)) cols.push_back(c);
+  }
+  return cols;
+}
+
+sink::Row OutputMapper::row_of(const ChangeRecord& rec, const std::vector<std::string>& value_columns) const {
+  sink::Row row;
+  row.reserve(plan_.keys.size() + value_columns.size());
+  for (const auto& k : plan_.keys) row.push_back(resolve_text(rec, k.source));
+  if (auto_columns_) {
+    for (const auto& c : value_columns) row.push_back(value_of(rec, c));
+  } else {
+    for (const auto& s : mapped_sources_) row.push_back(resolve_text(rec, s));
+  }
+  return row;
+}
+
+sink::TableWrite OutputMapper::empty_write(const std::vector<std::string>& value_columns) const {
+  sink::TableWrite w(plan_.table, key_columns_, value_columns);
+  if (plan_.strategy == LoadStrategy::Type2) w.type2 = plan_.type2;
+  return w;
+}
+
+OutputChunkPlan OutputMapper::plan_chunk(const std::vector<const ChangeRecord*>& chunk) {
+  OutputChunkPlan out;
+  if (plan_.foreach) {
+    plan_foreach(chunk, out);
+    return out;
+  }
+  switch (plan_.strategy) {
+    case LoadStrategy::Append:
+      plan_append(chunk, out);
+      break;
+    case LoadStrategy::Type2:
+      plan_type2(chunk, out);
+      break;
+    case LoadStrategy::Upsert:
+    case LoadStrategy::Replace:
+      plan_keyed(chunk, out);
+      break;
+  }
+  return out;
+}
+
+void OutputMapper::plan_append(const std::vector<const ChangeRecord*>& chunk, OutputChunkPlan& out) {
+  std::vector<const ChangeRecord*> rows;
+  for (const ChangeRecord* rec : chunk) {
+    if (op_of(*rec) != Op::Delete) rows.push_back(rec);
+  }
+  if (rows.empty()) return;
+  auto cols = chunk_value_columns(rows);
+  sink::TableWrite w = empty_write(cols);
+  for (const ChangeRecord* rec : rows) w.appends.push_back(row_of(*rec, cols));
+  out.writes.push_back(std::move(w));
+}
+
+namespace {
+
+// Orders key tuples held elsewhere (in a chunk's key states) without copying them.
+struct TupleLess {
+  bool operator()(const KeyTuple* a, const KeyTuple* b) const { return *a < *b; }
+};
+
+}  // namespace
+
+void OutputMapper::plan_keyed(const std::vector<const ChangeRecord*>& chunk, OutputChunkPlan& out) {
+  const size_t arity = plan_.keys.size();
+  // Target key -> the record whose row it gets, and the rows to delete.
+  std::map<const KeyTuple*, const ChangeRecord*, TupleLess> upserts;
+  std::vector<const KeyTuple*> deletes;
+  std::vector<KeyTuple> record_deletes;  // d records that name their row themselves (never tracked)
+  std::unordered_set<std::string_view> touched;  // Redis keys of this chunk
+
+  // Tracked keys: what each Redis key wrote before this chunk, and its final state in the chunk.
+  struct KeyState {
+    std::string_view key;
+    const KeyTuple* initial = nullptr;  // owned by the tracker, unchanged while planning
+    std::optional<KeyTuple> final;
+    size_t last = 0;  // position of the key's last record
+  };
+  std::vector<KeyState> states;
+  std::vector<KeyTuple> last_ops;  // without tracking: per record, its key tuple
+  std::map<const KeyTuple*, const ChangeRecord*, TupleLess> last;  // without tracking: nullptr = deleted
+
+  if (tracker_ != nullptr) {
+    std::unordered_map<std::string_view, size_t> index;
+    index.reserve(chunk.size());
+    states.reserve(chunk.size());
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      const ChangeRecord& rec = *chunk[i];
+      std::string_view rkey = rec.redis_key.empty() ? std::string_view(rec.entry_id) : std::string_view(rec.redis_key);
+      auto [it, inserted] = index.try_emplace(rkey, states.size());
+      if (inserted) {
+        const KeyTuple* initial = tracker_->current(rkey);
+        if (initial != nullptr && initial->size() != arity) initial = nullptr;  // tracked under other keys
+        states.push_back({rkey, initial, std::nullopt, i});
+      }
+      KeyState& st = states[it->second];
+      st.last = i;
+      if (op_of(rec) == Op::Delete) {
+        st.final.reset();
+        if (st.initial == nullptr) {
+          KeyTuple tuple = key_tuple(rec);
+          if (complete(tuple)) record_deletes.push_back(std::move(tuple));  // e.g. keys from key.key
+        }
+      } else {
+        st.final = key_tuple(rec);
+      }
+    }
+    // The rows keys end with; when two keys end on the same row, the later record wins.
+    std::vector<const KeyState*> by_last;
+    by_last.reserve(states.size());
+    for (const KeyState& st : states) {
+      touched.insert(st.key);
+      if (st.final) by_last.push_back(&st);
+    }
+    std::sort(by_last.begin(), by_last.end(), [](const KeyState* a, const KeyState* b) { return a->last < b->last; });
+    for (const KeyState* st : by_last) upserts.insert_or_assign(&*st->final, chunk[st->last]);
+    // The rows keys wrote before and no longer write (deleted, or their key columns changed).
+    for (const KeyState& st : states) {
+      if (st.initial != nullptr && (!st.final || *st.final != *st.initial)) deletes.push_back(st.initial);
+    }
+    for (const KeyTuple& t : record_deletes) deletes.push_back(&t);
+  } else {
+    // No Redis key: last op per target key wins.
+    last_ops.reserve(chunk.size());
+    for (const ChangeRecord* rec : chunk) last_ops.push_back(key_tuple(*rec));
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      if (op_of(*chunk[i]) == Op::Delete) {
+        if (complete(last_ops[i])) last[&last_ops[i]] = nullptr;
+      } else {
+        last[&last_ops[i]] = chunk[i];
+      }
+    }
+    for (const auto& [tuple, rec] : last) {
+      if (rec != nullptr) {
+        upserts.emplace(tuple, rec);
+      } else {
+        deletes.push_back(tuple);
+      }
+    }
+  }
+
+  std::vector<const ChangeRecord*> rows;
+  rows.reserve(upserts.size());
+  for (const auto& [tuple, rec] : upserts) rows.push_back(rec);
+  auto cols = chunk_value_columns(rows);
+  sink::TableWrite w = empty_write(cols);
+
+  std::sort(deletes.begin(), deletes.end(), TupleLess());
+  for (size_t i = 0; i < deletes.size(); ++i) {
+    const KeyTuple& tuple = *deletes[i];
+    if (i > 0 && *deletes[i - 1] == tuple) continue;
+    if (upserts.contains(&tuple)) continue;  // a key of this chunk ends with that row
+    if (tracker_ != nullptr &&
+        tracker_->staged_owner_exists(tuple, [&](const std::string& k) { return touched.contains(k); })) {
+      continue;  // an earlier transaction of this batch gave the row to another key
+    }
+    w.deletes.push_back(tuple);
+  }
+  auto& target = plan_.strategy == LoadStrategy::Replace ? w.replaces : w.upserts;
+  target.reserve(rows.size());
+  for (const ChangeRecord* rec : rows) target.push_back(row_of(*rec, cols));
+  if (!w.empty()) out.writes.push_back(std::move(w));
+
+  out.tracking.reserve(states.size());
+  for (KeyState& st : states) out.tracking.emplace_back(std::string(st.key), std::move(st.final));
+}
+
+void OutputMapper::plan_type2(const std::vector<const ChangeRecord*>& chunk, OutputChunkPlan& out) {
+  const size_t arity = plan_.keys.size();
+  // Per target key, its versions in order: nullptr closes the active row, a record inserts a version.
+  std::map<KeyTuple, std::vector<const ChangeRecord*>> versions;
+  auto close = [&](const KeyTuple& t) {
+    auto& v = versions[t];
+    if (v.empty() || v.back() != nullptr) v.push_back(nullptr);
+  };
+  auto insert = [&](const KeyTuple& t, const ChangeRecord* rec) {
+    auto& v = versions[t];
+    if (!v.empty() && v.back() == nullptr) v.pop_back();  // an insert closes the active row itself
+    v.push_back(rec);
+  };
+
+  std::unordered_map<std::string, std::optional<KeyTuple>> final_state;
+  std::vector<std::string> touched;
+  for (const ChangeRecord* rec : chunk) {
+    KeyTuple tuple = key_tuple(*rec);
+    bool is_delete = op_of(*rec) == Op::Delete;
+    if (tracker_ != nullptr) {
+      const std::string& rkey = rec->redis_key.empty() ? rec->entry_id : rec->redis_key;
+      const KeyTuple* old = nullptr;
+      if (auto f = final_state.find(rkey); f != final_state.end()) {
+        old = f->second ? &*f->second : nullptr;
+      } else {
+        old = tracker_->current(rkey);
+        touched.push_back(rkey);
+      }
+      if (old != nullptr && old->size() != arity) old = nullptr;
+      if (is_delete) {
+        if (old != nullptr) {
+          close(*old);
+        } else if (complete(tuple)) {
+          close(tuple);
+        }
+        final_state[rkey] = std::nullopt;
+      } else {
+        if (old != nullptr && *old != tuple) close(*old);
+        insert(tuple, rec);
+        final_state[rkey] = std::move(tuple);
+      }
+    } else if (is_delete) {
+      if (complete(tuple)) close(tuple);
+    } else {
+      insert(tuple, rec);
+    }
+  }
+  for (const auto& rkey : touched) out.tracking.emplace_back(rkey, final_state[rkey]);
+
+  // Generation g holds the g-th version of every key, so each key appears once per TableWrite.
+  size_t generations = 0;
+  std::vector<const ChangeRecord*> rows;
+  for (const auto& [tuple, v] : versions) {
+    generations = std::max(generations, v.size());
+    for (const ChangeRecord* rec : v) {
+      if (rec != nullptr) rows.push_back(rec);
+    }
+  }
+  auto cols = chunk_value_columns(rows);
+  for (size_t g = 0; g < generations; ++g) {
+    sink::TableWrite w = empty_write(cols);
+    for (const auto& [tuple, v] : versions) {
+      if (g >= v.size()) continue;
+      if (v[g] == nullptr) {
+        w.type2_closes.push_back(tuple);
+      } else {
+        w.type2_inserts.push_back(row_of(*v[g], cols));
+      }
+    }
+    if (!w.empty()) out.writes.push_back(std::move(w));
+  }
+}
+
+void OutputMapper::plan_foreach(const std::vector<const ChangeRecord*>& chunk, OutputChunkPlan& out) {
+  // The rows of each record (checked before, so expanding succeeds); none for a d.
+  std::vector<std::vector<ChangeRecord>> expanded;
+  expanded.reserve(chunk.size());
+  for (const ChangeRecord* rec : chunk) {
+    expanded.push_back(rec->op == Op::Delete ? std::vector<ChangeRecord>() : plan_.foreach(*rec));
+  }
+  std::vector<const ChangeRecord*> rows;
+  if (plan_.strategy == LoadStrategy::Append || tracker_ == nullptr) {
+    // Every row on its own: appended, or coalesced by its target key.
+    for (const auto& list : expanded) {
+      for (const ChangeRecord& row : list) rows.push_back(&row);
+    }
+    if (plan_.strategy == LoadStrategy::Append) {
+      plan_append(rows, out);
+    } else {
+      plan_keyed(rows, out);  // tracker_ is null: last op per target key wins
+    }
+    return;
+  }
+
+  // Tracked: each Redis key's last record decides the rows it now owns; the rows it owned before
+  // and no longer produces are deleted.
+  const size_t arity = plan_.keys.size();
+  std::unordered_map<std::string_view, size_t> last;  // Redis key -> index of its last record
+  for (size_t i = 0; i < chunk.size(); ++i) {
+    const ChangeRecord& rec = *chunk[i];
+    last[rec.redis_key.empty() ? std::string_view(rec.entry_id) : std::string_view(rec.redis_key)] = i;
+  }
+  std::vector<std::pair<size_t, std::string_view>> by_last;
+  by_last.reserve(last.size());
+  for (const auto& [key, i] : last) by_last.emplace_back(i, key);
+  std::sort(by_last.begin(), by_last.end());
+
+  std::map<KeyTuple, const ChangeRecord*> upserts;  // a later key's row wins
+  std::vector<KeyTuple> deletes;
+  out.tracking.reserve(by_last.size());
+  for (const auto& [i, rkey] : by_last) {
+    KeyTuple owned;  // the key tuples of the rows this key now writes, concatenated
+    std::set<KeyTuple> now;
+    for (const ChangeRecord& row : expanded[i]) {
+      KeyTuple t = key_tuple(row);
+      if (!complete(t)) continue;
+      if (op_of(row) == Op::Delete) {
+        deletes.push_back(std::move(t));
+        continue;
+      }
+      if (now.insert(t).second) owned.insert(owned.end(), t.begin(), t.end());
+      upserts.insert_or_assign(std::move(t), &row);
+    }
+    const KeyTuple* before = tracker_->current(rkey);
+    if (before != nullptr && arity > 0 && before->size() % arity == 0) {
+      for (size_t b = 0; b < before->size(); b += arity) {
+        KeyTuple t(before->begin() + static_cast<long>(b), before->begin() + static_cast<long>(b + arity));
+        if (!now.contains(t)) deletes.push_back(std::move(t));
+      }
+    }
+    out.tracking.emplace_back(std::string(rkey), owned.empty() ? std::nullopt : std::optional<KeyTuple>(std::move(owned)));
+  }
+
+  rows.reserve(upserts.size());
+  for (const auto& [tuple, row] : upserts) rows.push_back(row);
+  auto cols = chunk_value_columns(rows);
+  sink::TableWrite w = empty_write(cols);
+  std::sort(deletes.begin(), deletes.end());
+  deletes.erase(std::unique(deletes.begin(), deletes.end()), deletes.end());
+  for (KeyTuple& t : deletes) {
+    if (!upserts.contains(t)) w.deletes.push_back(std::move(t));  // a row some key of the chunk writes stays
+  }
+  auto& target = plan_.strategy == LoadStrategy::Replace ? w.replaces : w.upserts;
+  target.reserve(rows.size());
+  for (const ChangeRecord* row : rows) target.push_back(row_of(*row, cols));
+  if (!w.empty()) out.writes.push_back(std::move(w));
+}
+
+}  // namespace wb::applier

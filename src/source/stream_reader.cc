@@ -1,0 +1,338 @@
+// Consumer-group reading and atomic acknowledgement (see stream_reader.h).
+#include "source/stream_reader.h"
+
+#include <charconv>
+#include <cstdint>
+#include <set>
+
+namespace wb {
+namespace {
+
+// Long commands are split so that no single command carries more than this many arguments.
+constexpr size_t kMaxArgsPerCommand = 1024;
+// The socket timeout exceeds BLOCK by this margin, so that a blocked read is never mistaken for a
+// dead server while a dead server is still noticed.
+constexpr std::chrono::milliseconds kIoTimeoutMargin{10000};
+
+// Trims the stream to the oldest entry pending in the group, or to ARGV[2] (the id after the last
+// acknowledged entry) when none is pending. Run inside the ack's MULTI/EXEC.
+constexpr const char* kTrimScript =
+    "local p = redis.call('XPENDING', KEYS[1], ARGV[1])\n"
+    "local minid = ARGV[2]\n"
+    "if p[1] > 0 then minid = p[2] end\n"
+    "return redis.call('XTRIM', KEYS[1], 'MINID', minid)\n";
+
+bool is_nogroup(const RedisReplyError& e) { return std::string_view(e.what()).starts_with("NOGROUP"); }
+
+// [[id, [field, value, ...] | nil], ...] -> entries.
+void parse_entries(const redisReply* list, std::vector<StreamEntry>& out) {
+  for (size_t i = 0; i < reply_size(list); ++i) {
+    const redisReply* item = reply_at(list, i);
+    if (reply_is_nil(item)) continue;  // a deleted entry, as some versions report it
+    StreamEntry e;
+    e.id = std::string(reply_text(reply_at(item, 0)));
+    const redisReply* fields = reply_size(item) > 1 ? reply_at(item, 1) : nullptr;
+    if (reply_is_nil(fields)) {
+      e.deleted = true;
+    } else {
+      size_t n = reply_size(fields);
+      e.fields.reserve(n / 2);
+      for (size_t j = 0; j + 1 < n; j += 2) {
+        e.fields.emplace_back(std::string(reply_text(reply_at(fields, j))),
+                              std::string(reply_text(reply_at(fields, j + 1))));
+      }
+    }
+    out.push_back(std::move(e));
+  }
+}
+
+// XREADGROUP reply: nil, or [[stream, entries]].
+std::vector<StreamEntry> parse_xreadgroup(const redisReply* reply) {
+  std::vector<StreamEntry> out;
+  if (reply_is_nil(reply)) return out;
+  for (size_t i = 0; i < reply_size(reply); ++i) parse_entries(reply_at(reply_at(reply, i), 1), out);
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
+void split_stream_id(const std::string& id, uint64_t& ms, uint64_t& seq) {
+  ms = 0;
+  seq = 0;
+  auto dash = id.find('-');
+  const char* begin = id.data();
+  const char* end = id.data() + id.size();
+  std::from_chars(begin, dash == std::string::npos ? end : begin + dash, ms);
+  if (dash != std::string::npos) std::from_chars(begin + dash + 1, end, seq);
+}
+
+}  // namespace
+
+bool stream_id_less(const std::string& a, const std::string& b) {
+  uint64_t ams, aseq, bms, bseq;
+  split_stream_id(a, ams, aseq);
+  split_stream_id(b, bms, bseq);
+  return ams < bms || (ams == bms && aseq < bseq);
+}
+
+std::string next_stream_id(const std::string& id) {
+  uint64_t ms, seq;
+  split_stream_id(id, ms, seq);
+  if (seq == UINT64_MAX) return std::to_string(ms + 1) + "-0";
+  return std::to_string(ms) + "-" + std::to_string(seq + 1);
+}
+
+StreamReader::StreamReader(StreamReaderOptions options) : opts_(std::move(options)) {}
+StreamReader::~StreamReader() = default;
+
+RedisConnection& StreamReader::connection() {
+  if (!conn_) throw RedisConnectionError("stream reader is not connected");
+  return *conn_;
+}
+
+void StreamReader::connect() {
+  conn_.reset();
+  auto conn = std::make_unique<RedisConnection>(opts_.endpoint, opts_.block + kIoTimeoutMargin);
+  // Named for CLIENT LIST: "writebehind:<consumer>" (Redis refuses spaces and non-printables); other
+  // readers of the group tell from it that this consumer is alive.
+  std::string name = std::string(kClientNamePrefix) + opts_.consumer;
+  for (char& ch : name) {
+    if (ch < '!' || ch > '~') ch = '_';
+  }
+  conn->command({"CLIENT", "SETNAME", name});
+  if (!opts_.captured_job.empty()) {
+    auto reply = conn->command({"WB.STREAM", opts_.captured_job});
+    stream_ = std::string(reply_text(reply.get()));
+    if (stream_.empty()) throw RedisReplyError("WB.STREAM " + opts_.captured_job + " returned no stream key");
+  } else {
+    stream_ = opts_.stream;
+  }
+  conn_ = std::move(conn);
+  ensure_group();
+  start_over();
+}
+
+void StreamReader::ensure_group() {
+  try {
+    connection().command({"XGROUP", "CREATE", stream_, opts_.group, opts_.group_start_id, "MKSTREAM"});
+  } catch (const RedisReplyError& e) {
+    if (!std::string_view(e.what()).starts_with("BUSYGROUP")) throw;  // the group exists: keep its position
+  }
+}
+
+void StreamReader::start_over() {
+  phase_ = Phase::OwnPending;
+  cursor_ = "0";
+  next_claim_ = std::chrono::steady_clock::now();
+}
+
+std::vector<StreamEntry> StreamReader::read() {
+  try {
+    while (true) {
+      switch (phase_) {
+        case Phase::OwnPending: {
+          auto entries = read_own_pending();
+          if (!entries.empty()) return entries;
+          phase_ = Phase::Claim;
+          break;
+        }
+        case Phase::Claim: {
+          auto entries = read_claimed();
+          if (!entries.empty()) return entries;
+          break;  // read_claimed() moved to New when the sweep is complete
+        }
+        case Phase::New:
+          if (std::chrono::steady_clock::now() >= next_claim_) {
+            phase_ = Phase::Claim;
+            break;
+          }
+          return read_new();
+      }
+    }
+  } catch (const RedisReplyError& e) {
+    if (!is_nogroup(e)) throw;
+    // The stream or the group was deleted under us: recreate (a captured stream restarts at 0).
+    ensure_group();
+    start_over();
+    return {};
+  }
+}
+
+std::vector<StreamEntry> StreamReader::read_own_pending() {
+  auto reply = connection().command({"XREADGROUP", "GROUP", opts_.group, opts_.consumer, "COUNT",
+                                     std::to_string(opts_.batch_size), "STREAMS", stream_, cursor_});
+  auto entries = parse_xreadgroup(reply.get());
+  if (!entries.empty()) cursor_ = entries.back().id;
+  return entries;
+}
+
+std::set<std::string> StreamReader::live_consumers() {
+  // Consumers whose process still holds a connection (each reader names its connection after its
+  // consumer). When CLIENT LIST is not allowed (ACL), liveness is unknown: only idle time counts.
+  std::set<std::string> live;
+  RedisReplyPtr reply;
+  try {
+    reply = connection().command({"CLIENT", "LIST", "TYPE", "normal"});
+  } catch (const RedisReplyError&) {
+    client_list_allowed_ = false;
+    return live;
+  }
+  client_list_allowed_ = true;
+  std::string_view text = reply_text(reply.get());
+  constexpr std::string_view kNameField = " name=";
+  size_t pos = 0;
+  while ((pos = text.find(kNameField, pos)) != std::string_view::npos) {
+    pos += kNameField.size();
+    size_t end = text.find_first_of(" \n", pos);
+    std::string_view name = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    if (name.starts_with(kClientNamePrefix)) live.insert(std::string(name.substr(kClientNamePrefix.size())));
+  }
+  return live;
+}
+
+std::vector<StreamEntry> StreamReader::read_claimed() {
+  // Entries of consumers that died: their connection is gone (claimed at once — so a restarted
+  // applier with a new instance id applies its predecessor's batch before anything newer), or they
+  // were idle longer than claim_min_idle (a process that hangs, or a host that vanished).
+  std::set<std::string> live = live_consumers();
+  auto consumers = connection().command({"XINFO", "CONSUMERS", stream_, opts_.group});
+  for (size_t i = 0; i < reply_size(consumers.get()); ++i) {
+    const redisReply* c = reply_at(consumers.get(), i);
+    std::string name;
+    long long pending = 0, idle = 0;
+    for (size_t j = 0; j + 1 < reply_size(c); j += 2) {
+      std::string_view field = reply_text(reply_at(c, j));
+      if (field == "name") name = std::string(reply_text(reply_at(c, j + 1)));
+      if (field == "pending") pending = reply_integer(reply_at(c, j + 1));
+      if (field == "idle") idle = reply_integer(reply_at(c, j + 1));
+    }
+    if (name.empty() || name == opts_.consumer) continue;
+    bool gone = client_list_allowed_ && !live.contains(name);
+    if (pending == 0) {
+      // A consumer that left nothing behind: forget it, so that names such as host-pid do not pile up.
+      if (gone) connection().command({"XGROUP", "DELCONSUMER", stream_, opts_.group, name});
+      continue;
+    }
+    if (!gone && idle < opts_.claim_min_idle.count()) continue;
+    auto ids = connection().command({"XPENDING", stream_, opts_.group, "-", "+", std::to_string(opts_.batch_size), name});
+    std::vector<std::string> cmd{"XCLAIM", stream_, opts_.group, opts_.consumer, "0"};
+    for (size_t j = 0; j < reply_size(ids.get()); ++j) cmd.emplace_back(reply_text(reply_at(reply_at(ids.get(), j), 0)));
+    if (cmd.size() == 5) continue;
+    auto claimed = connection().command(cmd);
+    std::vector<StreamEntry> entries;
+    parse_entries(claimed.get(), entries);
+    if (!entries.empty()) return entries;  // entries deleted from the stream left the PEL: look again
+    return read_claimed();
+  }
+  phase_ = Phase::New;
+  next_claim_ = std::chrono::steady_clock::now() + opts_.claim_min_idle;
+  return {};
+}
+
+std::vector<StreamEntry> StreamReader::read_new() {
+  auto reply = connection().command({"XREADGROUP", "GROUP", opts_.group, opts_.consumer, "COUNT",
+                                     std::to_string(opts_.batch_size), "BLOCK",
+                                     std::to_string(opts_.block.count()), "STREAMS", stream_, ">"});
+  return parse_xreadgroup(reply.get());
+}
+
+void StreamReader::touch(const std::vector<std::string>& entry_ids) {
+  for (size_t i = 0; i < entry_ids.size(); i += kMaxArgsPerCommand) {
+    std::vector<std::string> cmd{"XCLAIM", stream_, opts_.group, opts_.consumer, "0"};
+    for (size_t j = i; j < entry_ids.size() && j < i + kMaxArgsPerCommand; ++j) cmd.push_back(entry_ids[j]);
+    cmd.push_back("JUSTID");
+    connection().command(cmd);
+  }
+}
+
+void StreamReader::ack(const AckBatch& batch) {
+  RedisConnection& conn = connection();
+  size_t queued = 0;
+  auto send = [&](std::vector<std::string> cmd) {
+    conn.append(cmd);
+    ++queued;
+  };
+
+  send({"MULTI"});
+  for (size_t i = 0; i < batch.entry_ids.size(); i += kMaxArgsPerCommand) {
+    std::vector<std::string> cmd{"XACK", stream_, opts_.group};
+    for (size_t j = i; j < batch.entry_ids.size() && j < i + kMaxArgsPerCommand; ++j) {
+      cmd.push_back(batch.entry_ids[j]);
+    }
+    send(std::move(cmd));
+  }
+
+  if (!opts_.stats_key.empty()) {
+    const JobCounters& c = batch.counters;
+    const std::pair<const char*, int64_t> counts[] = {{"inserted", c.inserted}, {"updated", c.updated},
+                                                      {"deleted", c.deleted},   {"filtered", c.filtered},
+                                                      {"rejected", c.rejected}};
+    for (const auto& [name, n] : counts) {
+      if (n != 0) send({"HINCRBY", opts_.stats_key, name, std::to_string(n)});
+    }
+    if (!batch.entry_ids.empty()) {
+      send({"HSET", opts_.stats_key, "last_entry_id", batch.entry_ids.back(), "last_applied_ms",
+            std::to_string(batch.applied_at_ms)});
+    }
+  }
+
+  // Key tracking: consecutive changes of one kind to one hash share a command.
+  for (size_t i = 0; i < batch.tracking.size();) {
+    const TrackingChange& first = batch.tracking[i];
+    bool is_set = first.value.has_value();
+    std::vector<std::string> cmd{is_set ? "HSET" : "HDEL", first.hash};
+    size_t j = i;
+    while (j < batch.tracking.size() && batch.tracking[j].hash == first.hash &&
+           batch.tracking[j].value.has_value() == is_set && cmd.size() < kMaxArgsPerCommand) {
+      cmd.push_back(batch.tracking[j].field);
+      if (is_set) cmd.push_back(*batch.tracking[j].value);
+      ++j;
+    }
+    send(std::move(cmd));
+    i = j;
+  }
+
+  for (const EntryFields& letter : batch.dead_letters) {
+    std::vector<std::string> cmd{"XADD", opts_.dlq_key};
+    if (opts_.dlq_max_messages > 0) {
+      cmd.push_back("MAXLEN");
+      cmd.push_back(std::to_string(opts_.dlq_max_messages));  // exact: the cap is a promise
+    }
+    cmd.push_back("*");
+    for (const auto& [f, v] : letter) {
+      cmd.push_back(f);
+      cmd.push_back(v);
+    }
+    send(std::move(cmd));
+  }
+
+  if (opts_.trim && !batch.entry_ids.empty()) {
+    // Past the newest acknowledged id (ids of one batch are not sorted when claimed entries mix in).
+    std::string newest = batch.entry_ids.front();
+    for (const auto& id : batch.entry_ids) {
+      if (stream_id_less(newest, id)) newest = id;
+    }
+    send({"EVAL", kTrimScript, "1", stream_, opts_.group, next_stream_id(newest)});
+  }
+  send({"EXEC"});
+
+  // Read every reply; queue-time errors make EXEC fail as a whole (EXECABORT): nothing applied.
+  RedisReplyPtr exec;
+  std::string first_error;
+  for (size_t i = 0; i < queued; ++i) {
+    RedisReplyPtr r = conn.read_reply();
+    if (reply_is_error(r.get()) && first_error.empty()) first_error = std::string(reply_text(r.get()));
+    if (i + 1 == queued) exec = std::move(r);
+  }
+  if (reply_is_error(exec.get())) throw RedisReplyError("acknowledging a batch failed: " + first_error);
+  if (reply_is_nil(exec.get())) throw RedisReplyError("acknowledging a batch failed: transaction aborted");
+  for (size_t i = 0; i < reply_size(exec.get()); ++i) {
+    if (reply_is_error(reply_at(exec.get(), i))) {
+      throw RedisReplyError("acknowledging a batch: " + std::string(reply_text(reply_at(exec.get(), i))));
+    }
+  }
+}
+
+}  // namespace wb

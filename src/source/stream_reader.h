@@ -1,0 +1,115 @@
+// Reads one job's stream through the consumer group `writebehind` and acknowledges applied batches.
+//
+// Read order (at start and after every reconnect):
+//   1. this consumer's own pending entries (XREADGROUP ... <id>, from 0) — a batch that was read
+//      but never acknowledged before a crash or a lost connection is read again;
+//   2. entries left pending by consumers that died (XCLAIM): at once when the consumer's connection
+//      is gone (every reader names its connection "writebehind:<consumer>"), so that an applier
+//      restarted under a new instance id applies its predecessor's batch before anything newer;
+//      otherwise once the consumer has been idle longer than claim_min_idle (a hung process, a
+//      vanished host). Repeated every claim_min_idle while running. Consumers that are gone and
+//      left nothing pending are deleted from the group;
+//   3. new entries (XREADGROUP ... >) with COUNT batch_size and BLOCK block.
+//
+// ack() commits one applied batch in a single MULTI/EXEC: XACK, the batch's counters, key-tracking
+// changes and dead letters, then (captured streams only) trims the stream to the oldest entry still
+// pending in the group, or past the batch when nothing is pending (XTRIM MINID, via a short script
+// so that it is part of the same transaction and costs no extra round trip). An application's own
+// stream (stream-source jobs) is never trimmed.
+//
+// Not thread safe: one reader per job worker, with its own connection (BLOCK holds it).
+// Every Redis failure throws (RedisConnectionError / RedisReplyError); the caller reconnects with
+// backoff via connect(), which resets the read order to step 1, so nothing is lost.
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "source/ack_batch.h"
+#include "common/redis_connection.h"
+#include "common/redis_endpoint.h"
+#include "source/stream_entry.h"
+
+namespace wb {
+
+inline constexpr const char* kConsumerGroup = "writebehind";
+inline constexpr std::string_view kClientNamePrefix = "writebehind:";  // + consumer name
+
+struct StreamReaderOptions {
+  static constexpr size_t kDefaultBatchSize = 2000;
+  static constexpr std::chrono::milliseconds kDefaultBlock{100};
+  static constexpr std::chrono::milliseconds kDefaultClaimMinIdle{30000};
+  static constexpr size_t kDefaultDlqMaxMessages = 1000;
+
+  RedisEndpoint endpoint;
+  // The stream to read. For a captured job leave it empty and set captured_job: the stream key is
+  // then asked from the module (WB.STREAM <job>) at every connect — tools never build the name.
+  std::string stream;
+  std::string captured_job;
+  std::string group = kConsumerGroup;
+  std::string consumer;                // the instance id
+  std::string group_start_id = "0";    // where a newly created group starts
+  bool trim = true;                    // false for an application's own stream
+  size_t batch_size = kDefaultBatchSize;
+  std::chrono::milliseconds block = kDefaultBlock;
+  std::chrono::milliseconds claim_min_idle = kDefaultClaimMinIdle;
+  std::string stats_key;               // wb:stats:<job>; empty: no counters
+  std::string dlq_key;                 // wb:dlq:<job>
+  size_t dlq_max_messages = kDefaultDlqMaxMessages;  // 0: no cap
+};
+
+class StreamReader {
+ public:
+  explicit StreamReader(StreamReaderOptions options);
+  ~StreamReader();
+
+  // (Re)connects: new connection, resolves the stream key, creates the group if missing
+  // (XGROUP CREATE ... MKSTREAM), and restarts the read order at the own pending entries.
+  void connect();
+  bool connected() const { return conn_ != nullptr; }
+  void disconnect() { conn_.reset(); }
+
+  // The next batch (at most batch_size entries, in the order above); empty when BLOCK timed out.
+  std::vector<StreamEntry> read();
+
+  // Commits an applied batch (see the file comment). Throws on any Redis failure; the batch is then
+  // not acknowledged (or it was, and re-applying it is harmless).
+  void ack(const AckBatch& batch);
+
+  // Resets the idle time of entries this consumer is still working on (retrying a batch during an
+  // outage) so that other instances do not claim them as abandoned.
+  void touch(const std::vector<std::string>& entry_ids);
+
+  const std::string& stream() const { return stream_; }
+  const StreamReaderOptions& options() const { return opts_; }
+  RedisConnection& connection();  // the reader's connection (for other reads between batches)
+
+ private:
+  enum class Phase { OwnPending, Claim, New };
+
+  void ensure_group();
+  std::vector<StreamEntry> read_own_pending();
+  std::vector<StreamEntry> read_claimed();
+  std::set<std::string> live_consumers();
+  std::vector<StreamEntry> read_new();
+  void start_over();
+
+  StreamReaderOptions opts_;
+  std::unique_ptr<RedisConnection> conn_;
+  std::string stream_;
+  Phase phase_ = Phase::OwnPending;
+  std::string cursor_;  // own pending: the last id returned
+  bool client_list_allowed_ = true;
+  std::chrono::steady_clock::time_point next_claim_;
+};
+
+// The id right after `id` ("5-3" -> "5-4"), for XTRIM MINID past an acknowledged entry.
+std::string next_stream_id(const std::string& id);
+// Stream id order ("9-0" < "10-0").
+bool stream_id_less(const std::string& a, const std::string& b);
+
+}  // namespace wb

@@ -1,0 +1,136 @@
+// Shared helpers of the applier tests: entries in the module's stream format, job plans, draining a
+// worker, reading an SQLite file, and a sink decorator that injects a crash around commit.
+#pragma once
+#include <sqlite3.h>
+
+#include <chrono>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "applier/job_worker.h"
+#include "harness/redis_client.h"
+#include "harness/redis_server.h"
+#include "sink/sink.h"
+
+namespace wbtest {
+
+inline RedisOptions plain_redis() {
+  RedisOptions o;
+  o.load_module = false;
+  return o;
+}
+
+// XADDs one captured entry (key op cmd type ts value...) to stream; returns its id.
+inline std::string add_entry(RedisClient& c, const std::string& stream, const std::string& key, const std::string& op,
+                             const std::string& type, const std::vector<std::string>& value = {},
+                             const std::string& cmd = "hset") {
+  std::vector<std::string> args{"XADD", stream, "*", "key", key, "op", op, "cmd", cmd, "type", type, "ts", "1700000000000"};
+  for (const auto& v : value) args.push_back(v);
+  Reply r = c.command(args);
+  if (r.type != Reply::Type::String) throw std::runtime_error("XADD failed: " + r.to_string());
+  return r.str;
+}
+inline std::string add_hash(RedisClient& c, const std::string& stream, const std::string& key,
+                            const std::vector<std::string>& fields, const std::string& op = "c") {
+  return add_entry(c, stream, key, op, "hash", fields);
+}
+inline std::string add_delete(RedisClient& c, const std::string& stream, const std::string& key) {
+  return add_entry(c, stream, key, "d", "none", {}, "del");
+}
+
+inline wb::applier::ApplierSettings test_settings(const RedisServer& redis) {
+  wb::applier::ApplierSettings s;
+  s.redis = wb::RedisEndpoint::parse(redis.url());
+  s.instance_id = "test-instance";
+  s.read_batch_size = 500;
+  s.write_batch_size = 500;
+  s.duration = std::chrono::milliseconds(20);
+  s.retry_interval = std::chrono::milliseconds(200);
+  return s;
+}
+
+// Runs the worker until a read comes back empty and nothing is pending in the group.
+inline size_t drain(wb::applier::JobWorker& w, RedisClient& c, const std::string& stream, int max_rounds = 1000) {
+  size_t total = 0;
+  for (int i = 0; i < max_rounds; ++i) {
+    size_t n = w.run_once();
+    total += n;
+    if (n == 0) {
+      Reply p = c.command({"XPENDING", stream, "writebehind"});
+      if (!p.is_error() && !p.elements.empty() && p.elements[0].integer == 0) return total;
+    }
+  }
+  throw std::runtime_error("worker did not drain " + stream);
+}
+
+inline std::string hget(RedisClient& c, const std::string& key, const std::string& field) {
+  Reply r = c.command({"HGET", key, field});
+  return r.is_nil() ? "(nil)" : r.str;
+}
+
+// Every row of a query on an SQLite file, as text (NULL -> "NULL").
+inline std::vector<std::vector<std::string>> sqlite_rows(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    throw std::runtime_error("cannot open " + path);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  std::vector<std::vector<std::string>> rows;
+  sqlite3_stmt* st = nullptr;
+  const char* tail = sql.c_str();
+  while (tail != nullptr && *tail != '\0') {
+    if (sqlite3_prepare_v2(db, tail, -1, &st, &tail) != SQLITE_OK) {
+      std::string msg = sqlite3_errmsg(db);
+      sqlite3_close(db);
+      throw std::runtime_error("sqlite: " + msg + " in " + sql);
+    }
+    if (st == nullptr) break;
+    rows.clear();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      std::vector<std::string> row;
+      for (int i = 0; i < sqlite3_column_count(st); ++i) {
+        const unsigned char* t = sqlite3_column_text(st, i);
+        row.push_back(t == nullptr ? "NULL" : reinterpret_cast<const char*>(t));
+      }
+      rows.push_back(std::move(row));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+      std::string msg = sqlite3_errmsg(db);
+      sqlite3_close(db);
+      throw std::runtime_error("sqlite: " + msg + " in " + sql);
+    }
+  }
+  sqlite3_close(db);
+  return rows;
+}
+
+// A real sink with a fault injected around commit, to play a crash of the applier at that point.
+class CrashingSink final : public wb::sink::Sink {
+ public:
+  enum class When { Never, BeforeCommit, AfterCommit };
+  CrashingSink(std::unique_ptr<wb::sink::Sink> real, When* when) : real_(std::move(real)), when_(when) {}
+  void begin() override { real_->begin(); }
+  void write(const wb::sink::TableWrite& w) override { real_->write(w); }
+  void commit() override {
+    if (*when_ == When::BeforeCommit) throw std::runtime_error("simulated crash before commit");
+    real_->commit();
+    if (*when_ == When::AfterCommit) throw std::runtime_error("simulated crash after commit");
+  }
+  void rollback() noexcept override { real_->rollback(); }
+  std::vector<wb::sink::Column> columns(const wb::sink::TableRef& t) override { return real_->columns(t); }
+  bool ping() noexcept override { return real_->ping(); }
+  void disconnect() noexcept override { real_->disconnect(); }
+  const char* dialect() const override { return real_->dialect(); }
+
+ private:
+  std::unique_ptr<wb::sink::Sink> real_;
+  When* when_;
+};
+
+}  // namespace wbtest

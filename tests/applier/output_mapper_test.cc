@@ -1,0 +1,427 @@
+// OutputMapper without servers: rows (keys first, values as text), coalescing by key with key
+// tracking (deletes, key changes, renames), load strategies, columns without a mapping.
+#include <gtest/gtest.h>
+
+#include "applier/output_mapper.h"
+
+using namespace wb;
+using namespace wb::applier;
+using nlohmann::json;
+using sink::Row;
+using sink::Value;
+
+namespace {
+
+ChangeRecord rec(const std::string& key, Op op, json data, int seq = 0) {
+  ChangeRecord r;
+  r.entry_id = "1-" + std::to_string(seq);
+  r.redis_key = key;
+  r.op = op;
+  r.record = std::move(data);
+  return r;
+}
+
+OutputPlan upsert_plan() {
+  OutputPlan p;
+  p.name = "db.users";
+  p.connection = "db";
+  p.table = {"", "users"};
+  p.keys = {{"id", "id"}};
+  p.mapping = {{"id", "id"}, {"name", "name"}, {"city", "address.city"}};
+  p.strategy = LoadStrategy::Upsert;
+  return p;
+}
+
+std::vector<const ChangeRecord*> ptrs(const std::vector<ChangeRecord>& v) {
+  std::vector<const ChangeRecord*> out;
+  for (const auto& r : v) out.push_back(&r);
+  return out;
+}
+
+Row row(std::initializer_list<Value> values) { return Row(values); }
+
+std::vector<sink::Column> columns(std::initializer_list<const char*> names) {
+  std::vector<sink::Column> cols;
+  for (const char* n : names) cols.push_back({n, "text", true, false});
+  return cols;
+}
+
+}  // namespace
+
+TEST(KeyTupleEncoding, RoundTrips) {
+  KeyTuple t{std::string("a\"b"), std::nullopt, std::string("ü"), std::string("")};
+  std::string text = encode_key_tuple(t);
+  EXPECT_EQ(text, R"(["a\"b",null,"ü",""])");
+  EXPECT_EQ(decode_key_tuple(text), t);
+  EXPECT_EQ(decode_key_tuple("not json"), std::nullopt);
+  EXPECT_EQ(decode_key_tuple("[1]"), std::nullopt);
+}
+
+TEST(OutputMapper, RowsPutKeysFirstAndValuesAsText) {
+  KeyTracker tracker("wb:keys:j:db.users");
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:1", Op::Create, {{"id", 1}, {"name", "Ann"}, {"address", {{"city", "Oslo"}}}}),
+                              rec("user:2", Op::Create, {{"id", "2"}, {"name", ""}})};
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 1u);
+  const auto& w = plan.writes[0];
+  EXPECT_EQ(w.key_columns, std::vector<std::string>{"id"});
+  EXPECT_EQ(w.value_columns, (std::vector<std::string>{"name", "city"}));  // the key is not repeated
+  EXPECT_EQ(w.upserts, (std::vector<Row>{row({"1", "Ann", "Oslo"}), row({"2", "", std::nullopt})}));
+  EXPECT_TRUE(w.deletes.empty());
+  ASSERT_EQ(plan.tracking.size(), 2u);
+  EXPECT_EQ(plan.tracking[0], (std::pair<std::string, std::optional<KeyTuple>>{"user:1", KeyTuple{"1"}}));
+}
+
+TEST(OutputMapper, LastOpOfAKeyWins) {
+  KeyTracker tracker("t");
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:1", Op::Create, {{"id", "1"}, {"name", "a"}}),
+                              rec("user:1", Op::Update, {{"id", "1"}, {"name", "b"}}),
+                              rec("user:1", Op::Update, {{"id", "1"}, {"name", "c"}})};
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_EQ(plan.writes[0].upserts, (std::vector<Row>{row({"1", "c", std::nullopt})}));
+}
+
+TEST(OutputMapper, DeleteThenCreateEndsAsTheCreate) {
+  KeyTracker tracker("t");
+  tracker.remember("user:1", KeyTuple{"1"});
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:1", Op::Delete, json::object()),
+                              rec("user:1", Op::Create, {{"id", "1"}, {"name", "new"}})};
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_TRUE(plan.writes[0].deletes.empty());
+  EXPECT_EQ(plan.writes[0].upserts, (std::vector<Row>{row({"1", "new", std::nullopt})}));
+}
+
+TEST(OutputMapper, CreateThenDeleteEndsDeleted) {
+  KeyTracker tracker("t");
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:1", Op::Create, {{"id", "1"}}), rec("user:1", Op::Delete, json::object())};
+  auto plan = m.plan_chunk(ptrs(v));
+  EXPECT_TRUE(plan.writes.empty());  // the row never reached the table: nothing to write or delete
+  ASSERT_EQ(plan.tracking.size(), 1u);
+  EXPECT_EQ(plan.tracking[0].second, std::nullopt);
+
+  tracker.remember("user:1", KeyTuple{"1"});  // it had been written before this chunk
+  auto again = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(again.writes.size(), 1u);
+  EXPECT_TRUE(again.writes[0].upserts.empty());
+  EXPECT_EQ(again.writes[0].deletes, (std::vector<Row>{row({"1"})}));
+}
+
+TEST(OutputMapper, DeleteUsesTheTrackedKey) {
+  KeyTracker tracker("t");
+  tracker.remember("user:1", KeyTuple{"41"});
+  tracker.remember("user:2", std::nullopt);
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:1", Op::Delete, json::object()), rec("user:2", Op::Delete, json::object())};
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_EQ(plan.writes[0].deletes, (std::vector<Row>{row({"41"})}));  // user:2 never wrote a row
+  EXPECT_EQ(plan.tracking.size(), 2u);
+}
+
+TEST(OutputMapper, ChangedKeyColumnsDeleteTheOldRow) {
+  KeyTracker tracker("t");
+  tracker.remember("user:1", KeyTuple{"1"});
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:1", Op::Update, {{"id", "2"}, {"name", "Ann"}})};
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_EQ(plan.writes[0].deletes, (std::vector<Row>{row({"1"})}));
+  EXPECT_EQ(plan.writes[0].upserts, (std::vector<Row>{row({"2", "Ann", std::nullopt})}));
+  EXPECT_EQ(plan.tracking[0].second, KeyTuple{"2"});
+}
+
+TEST(OutputMapper, UnchangedKeyDeletesNothing) {
+  KeyTracker tracker("t");
+  tracker.remember("user:1", KeyTuple{"1"});
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:1", Op::Update, {{"id", "1"}, {"name", "x"}})};
+  auto plan = m.plan_chunk(ptrs(v));
+  EXPECT_TRUE(plan.writes[0].deletes.empty());
+}
+
+TEST(OutputMapper, IntermediateKeyValuesAreNeverDeleted) {
+  // user:1 goes 1 -> 2 -> 3 in one chunk: only row 1 (written before) is deleted; row 2 never existed.
+  KeyTracker tracker("t");
+  tracker.remember("user:1", KeyTuple{"1"});
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:1", Op::Update, {{"id", "2"}}), rec("user:1", Op::Update, {{"id", "3"}})};
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_EQ(plan.writes[0].deletes, (std::vector<Row>{row({"1"})}));
+  EXPECT_EQ(plan.writes[0].upserts, (std::vector<Row>{row({"3", std::nullopt, std::nullopt})}));
+}
+
+TEST(OutputMapper, TwoKeysEndingOnOneRowTheLaterRecordWins) {
+  KeyTracker tracker("t");
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:2", Op::Create, {{"id", "7"}, {"name", "first"}}),
+                              rec("user:1", Op::Create, {{"id", "7"}, {"name", "second"}}),
+                              rec("user:2", Op::Update, {{"id", "7"}, {"name", "third"}})};
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_EQ(plan.writes[0].upserts, (std::vector<Row>{row({"7", "third", std::nullopt})}));
+}
+
+TEST(OutputMapper, ARowAnotherKeyEndsWithIsNotDeleted) {
+  // user:1 wrote row 7 and is deleted; user:2 is created with id 7 in the same chunk.
+  KeyTracker tracker("t");
+  tracker.remember("user:1", KeyTuple{"7"});
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:2", Op::Create, {{"id", "7"}, {"name", "two"}}),
+                              rec("user:1", Op::Delete, json::object())};
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_TRUE(plan.writes[0].deletes.empty());
+  EXPECT_EQ(plan.writes[0].upserts, (std::vector<Row>{row({"7", "two", std::nullopt})}));
+}
+
+TEST(OutputMapper, RenameOverAnExistingKeyRemovesItsOldRow) {
+  // RENAME user:1 user:2 (both exist): the module emits d user:1, then u user:2 with user:1's value.
+  KeyTracker tracker("t");
+  tracker.remember("user:1", KeyTuple{"1"});
+  tracker.remember("user:2", KeyTuple{"2"});
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:1", Op::Delete, json::object()),
+                              rec("user:2", Op::Update, {{"id", "1"}, {"name", "one"}})};
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_EQ(plan.writes[0].deletes, (std::vector<Row>{row({"2"})}));
+  EXPECT_EQ(plan.writes[0].upserts, (std::vector<Row>{row({"1", "one", std::nullopt})}));
+}
+
+TEST(OutputMapper, TrackedTupleOfAnotherArityIsIgnored) {
+  KeyTracker tracker("t");
+  tracker.remember("user:1", KeyTuple{"a", "b"});  // written when the job had two key columns
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:1", Op::Delete, json::object())};
+  auto plan = m.plan_chunk(ptrs(v));
+  EXPECT_TRUE(plan.writes.empty());
+}
+
+TEST(OutputMapper, DeleteWithoutTrackingUsesKeyFromTheRecord) {
+  OutputPlan p = upsert_plan();
+  p.keys = {{"rkey", "key.key"}};
+  KeyTracker tracker("t");
+  OutputMapper m(p, RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:9", Op::Delete, json::object())};
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_EQ(plan.writes[0].deletes, (std::vector<Row>{row({"user:9"})}));
+}
+
+TEST(OutputMapper, ReplaceStrategy) {
+  OutputPlan p = upsert_plan();
+  p.strategy = LoadStrategy::Replace;
+  KeyTracker tracker("t");
+  OutputMapper m(p, RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:1", Op::Create, {{"id", "1"}, {"name", "a"}})};
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_TRUE(plan.writes[0].upserts.empty());
+  EXPECT_EQ(plan.writes[0].replaces, (std::vector<Row>{row({"1", "a", std::nullopt})}));
+}
+
+TEST(OutputMapper, AppendKeepsEveryRecordAndFiltersDeletes) {
+  OutputPlan p;
+  p.name = "db.events";
+  p.table = {"", "events"};
+  p.mapping = {{"user_id", "user_id"}, {"action", "action"}};
+  p.strategy = LoadStrategy::Append;
+  OutputMapper m(p, RowFormat::DataOnly, nullptr);
+  std::vector<ChangeRecord> v{rec("", Op::Create, {{"user_id", "u1"}, {"action", "login"}}),
+                              rec("", Op::Create, {{"user_id", "u1"}, {"action", "login"}}),
+                              rec("", Op::Delete, json::object())};
+  EXPECT_TRUE(m.writes(v[0]));
+  EXPECT_FALSE(m.writes(v[2]));
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_TRUE(plan.writes[0].key_columns.empty());
+  EXPECT_EQ(plan.writes[0].appends, (std::vector<Row>{row({"u1", "login"}), row({"u1", "login"})}));
+  EXPECT_TRUE(plan.tracking.empty());
+}
+
+TEST(OutputMapper, WithoutRedisKeysLastOpPerTargetKeyWins) {
+  OutputPlan p = upsert_plan();
+  p.opcode_field = "op";
+  OutputMapper m(p, RowFormat::DataOnly, nullptr);
+  std::vector<ChangeRecord> v{rec("", Op::Create, {{"id", "1"}, {"name", "a"}, {"op", "c"}}),
+                              rec("", Op::Create, {{"id", "2"}, {"name", "b"}, {"op", "u"}}),
+                              rec("", Op::Create, {{"id", "1"}, {"op", "d"}}),
+                              rec("", Op::Create, {{"id", "3"}, {"op", "d"}}),
+                              rec("", Op::Create, {{"id", "3"}, {"name", "c"}, {"op", "r"}})};
+  EXPECT_EQ(m.op_of(v[2]), Op::Delete);
+  EXPECT_EQ(m.op_of(v[4]), Op::Create);
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_EQ(plan.writes[0].deletes, (std::vector<Row>{row({"1"})}));
+  EXPECT_EQ(plan.writes[0].upserts, (std::vector<Row>{row({"2", "b", std::nullopt}), row({"3", "c", std::nullopt})}));
+}
+
+TEST(OutputMapper, CheckRejectsBadOpcodesAndMissingKeys) {
+  OutputPlan p = upsert_plan();
+  p.opcode_field = "op";
+  OutputMapper m(p, RowFormat::DataOnly, nullptr);
+  EXPECT_TRUE(m.check(rec("", Op::Create, {{"id", "1"}, {"op", "x"}})).has_value());
+  EXPECT_TRUE(m.check(rec("", Op::Create, {{"id", "1"}})).has_value());
+  EXPECT_TRUE(m.check(rec("", Op::Create, {{"name", "no id"}, {"op", "c"}})).has_value());
+  EXPECT_FALSE(m.check(rec("", Op::Create, {{"op", "d"}})).has_value());  // a delete needs no values
+  EXPECT_FALSE(m.check(rec("", Op::Create, {{"id", 5}, {"op", "u"}})).has_value());
+}
+
+TEST(OutputMapper, WithoutMappingWritesFieldsWhoseColumnsExist) {
+  OutputPlan p = upsert_plan();
+  p.mapping.clear();
+  KeyTracker tracker("t");
+  OutputMapper m(p, RowFormat::DataOnly, &tracker);
+  m.set_table_columns(columns({"id", "name", "Age", "created_at"}));
+  std::vector<ChangeRecord> a{rec("user:1", Op::Create, {{"id", "1"}, {"name", "Ann"}, {"unknown", "x"}})};
+  auto first = m.plan_chunk(ptrs(a));
+  ASSERT_EQ(first.writes.size(), 1u);
+  EXPECT_EQ(first.writes[0].value_columns, std::vector<std::string>{"name"});  // created_at untouched
+  std::vector<ChangeRecord> b{rec("user:2", Op::Create, {{"id", "2"}, {"age", 30}})};
+  auto second = m.plan_chunk(ptrs(b));
+  EXPECT_EQ(second.writes[0].value_columns, (std::vector<std::string>{"name", "Age"}));
+  EXPECT_EQ(second.writes[0].upserts, (std::vector<Row>{row({"2", std::nullopt, "30"})}));
+  // A field removed later (HDEL) clears its column: it was seen before.
+  std::vector<ChangeRecord> c{rec("user:2", Op::Update, {{"id", "2"}, {"name", "Bo"}})};
+  auto third = m.plan_chunk(ptrs(c));
+  EXPECT_EQ(third.writes[0].upserts, (std::vector<Row>{row({"2", "Bo", std::nullopt})}));
+}
+
+TEST(OutputMapper, FullRowFormatMapsAfterAndKey) {
+  OutputPlan p = upsert_plan();
+  p.keys = {{"rkey", "key.key"}};
+  p.mapping = {{"name", "after.name"}, {"op", "opcode"}};
+  KeyTracker tracker("t");
+  OutputMapper m(p, RowFormat::Full, &tracker);
+  ChangeRecord r = rec("user:1", Op::Create, {{"key", {{"key", "user:1"}}}, {"before", nullptr},
+                                              {"after", {{"name", "Ann"}}}, {"opcode", "c"}});
+  r.format = RowFormat::Full;
+  std::vector<ChangeRecord> v{r};
+  auto plan = m.plan_chunk(ptrs(v));
+  EXPECT_EQ(plan.writes[0].upserts, (std::vector<Row>{row({"user:1", "Ann", "c"})}));
+
+  p.mapping.clear();
+  OutputMapper automatic(p, RowFormat::Full, &tracker);
+  automatic.set_table_columns(columns({"rkey", "name"}));
+  auto plan2 = automatic.plan_chunk(ptrs(v));
+  EXPECT_EQ(plan2.writes[0].value_columns, std::vector<std::string>{"name"});
+  EXPECT_EQ(plan2.writes[0].upserts, (std::vector<Row>{row({"user:1", "Ann"})}));
+}
+
+TEST(OutputMapper, Type2KeepsEveryVersionInOrder) {
+  OutputPlan p = upsert_plan();
+  p.strategy = LoadStrategy::Type2;
+  p.type2 = sink::Type2Spec{"active", "Y", "N", {}};
+  KeyTracker tracker("t");
+  tracker.remember("user:3", KeyTuple{"3"});
+  tracker.remember("user:4", KeyTuple{"4"});
+  OutputMapper m(p, RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:1", Op::Create, {{"id", "1"}, {"name", "v1"}}),
+                              rec("user:1", Op::Update, {{"id", "1"}, {"name", "v2"}}),
+                              rec("user:3", Op::Delete, json::object()),
+                              rec("user:4", Op::Update, {{"id", "5"}, {"name", "moved"}})};
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 2u);
+  const auto& g0 = plan.writes[0];
+  ASSERT_TRUE(g0.type2.has_value());
+  EXPECT_EQ(g0.type2_inserts, (std::vector<Row>{row({"1", "v1", std::nullopt}), row({"5", "moved", std::nullopt})}));
+  EXPECT_EQ(g0.type2_closes, (std::vector<Row>{row({"3"}), row({"4"})}));
+  EXPECT_EQ(plan.writes[1].type2_inserts, (std::vector<Row>{row({"1", "v2", std::nullopt})}));
+  EXPECT_TRUE(plan.writes[1].type2_closes.empty());
+}
+
+TEST(OutputMapper, ARowTakenOverEarlierInTheBatchIsNotDeletedLater) {
+  // One batch: RENAME user:736 user:661 (moves row 5051), then user:736 is created again with id 9.
+  // Coalescing keeps only user:736's last record; it must not delete row 5051 as its "old" row,
+  // even when user:661's transaction came first.
+  KeyTracker tracker("t");
+  tracker.remember("user:736", KeyTuple{"5051"});
+  tracker.remember("user:661", std::nullopt);
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> first{rec("user:661", Op::Create, {{"id", "5051"}})};
+  auto a = m.plan_chunk(ptrs(first));
+  for (auto& [k, t] : a.tracking) tracker.stage(k, t);  // committed
+  std::vector<ChangeRecord> second{rec("user:736", Op::Create, {{"id", "9"}})};
+  auto b = m.plan_chunk(ptrs(second));
+  ASSERT_EQ(b.writes.size(), 1u);
+  EXPECT_TRUE(b.writes[0].deletes.empty());
+  EXPECT_EQ(b.writes[0].upserts, (std::vector<Row>{row({"9", std::nullopt, std::nullopt})}));
+  // Once user:661 lets go of the row (a later transaction), a stale owner may delete it again.
+  tracker.stage("user:661", KeyTuple{"7"});
+  auto c = m.plan_chunk(ptrs(second));
+  EXPECT_EQ(c.writes[0].deletes, (std::vector<Row>{row({"5051"})}));
+}
+
+namespace {
+
+// A foreach over the `lines` array as `line` (what src/transform's expander produces: one record per
+// element, with the parent's metadata).
+RowExpander lines_expander() {
+  return [](const ChangeRecord& parent) {
+    std::vector<ChangeRecord> rows;
+    auto it = parent.record.find("lines");
+    if (parent.op == Op::Delete || it == parent.record.end() || !it->is_array()) return rows;
+    for (const auto& line : *it) {
+      ChangeRecord row = parent;
+      row.record = {{"order", parent.record.value("order", json())}, {"line", line}};
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  };
+}
+
+OutputPlan order_lines_plan() {
+  OutputPlan p;
+  p.name = "db.lines";
+  p.table = {"", "lines"};
+  p.keys = {{"order_id", "order"}, {"sku", "line.sku"}};
+  p.mapping = {{"qty", "line.qty"}};
+  p.foreach = lines_expander();
+  return p;
+}
+
+}  // namespace
+
+TEST(OutputMapper, ForeachWritesARowPerElementAndDeletesTheLinesADocumentDropped) {
+  KeyTracker tracker("t");
+  OutputMapper m(order_lines_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v1{rec("order:1", Op::Create,
+                                   json::parse(R"({"order": "o1", "lines": [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 2}]})"))};
+  EXPECT_FALSE(m.check(v1[0]).has_value());
+  auto p1 = m.plan_chunk(ptrs(v1));
+  ASSERT_EQ(p1.writes.size(), 1u);
+  EXPECT_EQ(p1.writes[0].upserts, (std::vector<Row>{row({"o1", "a", "1"}), row({"o1", "b", "2"})}));
+  for (auto& [k, t] : p1.tracking) tracker.stage(k, t);
+  tracker.commit_staged();
+
+  // Line b removed, line c added: b's row goes.
+  std::vector<ChangeRecord> v2{rec("order:1", Op::Update,
+                                   json::parse(R"({"order": "o1", "lines": [{"sku": "a", "qty": 5}, {"sku": "c", "qty": 1}]})"))};
+  auto p2 = m.plan_chunk(ptrs(v2));
+  ASSERT_EQ(p2.writes.size(), 1u);
+  EXPECT_EQ(p2.writes[0].deletes, (std::vector<Row>{row({"o1", "b"})}));
+  EXPECT_EQ(p2.writes[0].upserts, (std::vector<Row>{row({"o1", "a", "5"}), row({"o1", "c", "1"})}));
+  for (auto& [k, t] : p2.tracking) tracker.stage(k, t);
+  tracker.commit_staged();
+
+  // The document is deleted: every row it wrote goes.
+  std::vector<ChangeRecord> v3{rec("order:1", Op::Delete, json::object())};
+  auto p3 = m.plan_chunk(ptrs(v3));
+  ASSERT_EQ(p3.writes.size(), 1u);
+  EXPECT_EQ(p3.writes[0].deletes, (std::vector<Row>{row({"o1", "a"}), row({"o1", "c"})}));
+  ASSERT_EQ(p3.tracking.size(), 1u);
+  EXPECT_EQ(p3.tracking[0].second, std::nullopt);
+}
+
+TEST(OutputMapper, ForeachRowsWithoutAKeyValueRejectTheRecord) {
+  OutputMapper m(order_lines_plan(), RowFormat::DataOnly, nullptr);
+  ChangeRecord bad = rec("order:2", Op::Create, json::parse(R"({"order": "o2", "lines": [{"qty": 1}]})"));
+  EXPECT_TRUE(m.check(bad).has_value());
+}
