@@ -18,8 +18,9 @@
 #     slice to the index expression and so does not project: foo[0][1:].a);
 #   - merge() checks every argument's type, max_by/min_by reject keys mixing numbers and strings
 #     with a JMESPath type error instead of Python's TypeError;
-#   - the grammar is enforced where python-jmespath is lenient: function arguments and
-#     multi-select-hash entries need their commas, a slice part cannot be given twice, an
+#   - the grammar is enforced where python-jmespath is lenient: function arguments need their
+#     commas (multi-select-hash entries do not: like python-jmespath, and so RDI, the engine
+#     accepts `{a: x b: y}`), a slice part cannot be given twice, an
 #     &expression is only valid as a function argument;
 #   - like the engine, functions are checked when the expression is compiled (unknown names,
 #     arity, filter_entries' literal predicate, regex_replace's literal pattern), after the whole
@@ -144,6 +145,9 @@ def parse_multi_select_hash(self):
         elif self._current_token() == 'rbrace':
             self._match('rbrace')
             break
+        elif (self._current_token() in ('quoted_identifier', 'unquoted_identifier')
+              and self._lookahead(1) == 'colon'):
+            pass  # python-jmespath's own leniency, kept: a missing comma before `key:`
         else:
             self._raise_parse_error_for_token(self._lookahead_token(0), 'expected , or }')
     return ast.multi_select_dict(nodes=pairs)

@@ -233,3 +233,15 @@ TEST(JmespathSemantics, LongArraysKeepMemoryFlat) {
 }
 
 }  // namespace
+
+// python-jmespath, which RDI runs on, accepts a multi-select hash whose entries lack the comma
+// before the next `key:` (RDI's foreach example is written that way); so does the engine. Every
+// other malformed hash stays a syntax error, as the compliance suite demands.
+TEST(JmespathLeniency, MultiSelectHashWithoutCommasLikePythonJmespath) {
+  json doc = {{"a", 1}, {"b", 2}, {"c", {{"d", 3}}}};
+  EXPECT_EQ(search("{x: a y: b}", doc.dump()), json({{"x", 1}, {"y", 2}}));
+  EXPECT_EQ(search("{x: a, y: b z: c.d}", doc.dump()), json({{"x", 1}, {"y", 2}, {"z", 3}}));
+  EXPECT_EQ(compile_error("{x: a y}").error_kind(), jp::ErrorKind::Syntax);
+  EXPECT_EQ(compile_error("{x: a b}").error_kind(), jp::ErrorKind::Syntax);
+  EXPECT_EQ(compile_error("a.{foo: bar, baz}").error_kind(), jp::ErrorKind::Syntax);
+}

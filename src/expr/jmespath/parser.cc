@@ -369,6 +369,12 @@ class Parser {
       } else if (current() == TokenType::RBrace) {
         advance();
         break;
+      } else if ((current() == TokenType::UnquotedIdentifier ||
+                  current() == TokenType::QuotedIdentifier) &&
+                 lookahead(1) == TokenType::Colon) {
+        // A missing ',' before the next `key:` is accepted, as python-jmespath (which RDI runs
+        // on) accepts it: RDI's published foreach example relies on it. The spec requires the
+        // comma; no compliance case has a second `key:` without one.
       } else {
         fail(token(), "expected ',' or '}', got " + describe(token()));
       }
