@@ -14,7 +14,15 @@ class App;
   X(validate)              \
   X(deploy)                \
   X(list_jobs)             \
-  X(describe_job)
+  X(describe_job)          \
+  X(run)                   \
+  X(eval)                  \
+  X(trace)                 \
+  X(status)                \
+  X(get_rejected)          \
+  X(replay_rejected)       \
+  X(stop)                  \
+  X(start)
 
 namespace wb::cli {
 

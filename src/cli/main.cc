@@ -7,6 +7,7 @@
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "transform/expression_checks.h"
 #include "version.h"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
 
   // Expression languages plug their syntax checks into config::default_expression_checkers()
   // here, before any pipeline is loaded (see config/expression_checks.h).
+  wb::transform::register_expression_checkers();
 
 #define WB_CLI_REGISTER(name) wb::cli::register_##name(app);
   WB_CLI_COMMANDS(WB_CLI_REGISTER)
