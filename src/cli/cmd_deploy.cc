@@ -5,6 +5,7 @@
 //
 // Order matters: captures are set before the new pipeline is visible (so an applier that loads it
 // finds its streams being fed), and old captures are removed last.
+#include <filesystem>
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -64,7 +65,7 @@ void run_deploy(const DeployOptions& o) {
     set_capture_job(*redis, job);
     captured.insert(job.name);
   }
-  config::store_pipeline(*redis, files, prefix);
+  config::store_pipeline(*redis, files, prefix, std::filesystem::absolute(o.dir).lexically_normal().string());
   std::vector<std::string> removed;
   for (const auto& job : registered) {
     if (captured.count(job.name) == 0) {

@@ -120,6 +120,7 @@ class RedeployWatcher {
                     loaded.diagnostics.to_string());
       return;
     }
+    if (!deployed->directory.empty()) po_.pipeline_dir = deployed->directory;
     applier::ApplierPlan plan;
     try {
       plan = build_plan(loaded.pipeline, po_, ops_);
@@ -201,7 +202,11 @@ void run_applier(const RunOptions& o, bool metrics_addr_given) {
   po.redis = endpoint;
   po.prefix = prefix;
   po.instance_id = o.instance_id.empty() ? applier::default_instance_id() : o.instance_id;
-  if (!o.dir.empty()) po.pipeline_dir = std::filesystem::absolute(o.dir);
+  if (!o.dir.empty()) {
+    po.pipeline_dir = std::filesystem::absolute(o.dir);
+  } else if (deployed && !deployed->directory.empty()) {
+    po.pipeline_dir = deployed->directory;  // relative SQLite paths: against the deployed directory
+  }
   po.transforms = transform::chain_factory;  // src/transform: the blocks, compiled once here
   po.foreach = transform::row_expander;
 

@@ -58,10 +58,15 @@ std::string pipeline_checksum(const PipelineFiles& files) {
   return hex;
 }
 
-void store_pipeline(RedisConnection& redis, const PipelineFiles& files, std::string_view prefix) {
+void store_pipeline(RedisConnection& redis, const PipelineFiles& files, std::string_view prefix,
+                    const std::string& directory) {
   const std::string key = pipeline_key(prefix);
   std::vector<std::string> hset = {"HSET", key, std::string(kChecksumField), pipeline_checksum(files),
                                    std::string(kDeployedAtField), std::to_string(now_ms())};
+  if (!directory.empty()) {
+    hset.push_back(std::string(kDirectoryField));
+    hset.push_back(directory);
+  }
   for (const auto& [path, content] : files) {
     hset.push_back(path);
     hset.push_back(content);
@@ -97,6 +102,8 @@ std::optional<DeployedPipeline> fetch_pipeline(RedisConnection& redis, std::stri
       out.checksum = value;
     } else if (field == kDeployedAtField) {
       out.deployed_at_ms = std::atoll(value.c_str());
+    } else if (field == kDirectoryField) {
+      out.directory = value;
     } else if (!field.empty() && field[0] != '@') {
       out.files[field] = value;
     }

@@ -16,6 +16,9 @@ inline constexpr std::string_view kDefaultKeyPrefix = "wb:";
 inline constexpr std::string_view kPipelineKeySuffix = "pipeline";
 inline constexpr std::string_view kChecksumField = "@checksum";        // not a file: files never start with '@'
 inline constexpr std::string_view kDeployedAtField = "@deployed_at_ms";
+// The absolute directory the pipeline was deployed from: relative paths in it (a SQLite database
+// file) mean paths relative to that directory, wherever the applier runs.
+inline constexpr std::string_view kDirectoryField = "@directory";
 
 std::string pipeline_key(std::string_view prefix = kDefaultKeyPrefix);  // "wb:pipeline"
 
@@ -26,6 +29,7 @@ struct DeployedPipeline {
   PipelineFiles files;
   std::string checksum;
   long long deployed_at_ms = 0;
+  std::string directory;  // absolute; empty when the deployer gave none
 };
 
 // The key prefix the capture module was loaded with (WB.INFO "prefix"), or kDefaultKeyPrefix when
@@ -33,7 +37,9 @@ struct DeployedPipeline {
 std::string fetch_module_key_prefix(RedisConnection& redis);
 
 // Replaces the deployed pipeline with files. Throws RedisConnectionError / RedisReplyError.
-void store_pipeline(RedisConnection& redis, const PipelineFiles& files, std::string_view prefix = kDefaultKeyPrefix);
+// directory: where the files were read from (absolute), stored as kDirectoryField when not empty.
+void store_pipeline(RedisConnection& redis, const PipelineFiles& files, std::string_view prefix = kDefaultKeyPrefix,
+                    const std::string& directory = "");
 
 // The deployed pipeline, or nullopt when none was deployed.
 std::optional<DeployedPipeline> fetch_pipeline(RedisConnection& redis, std::string_view prefix = kDefaultKeyPrefix);

@@ -111,6 +111,9 @@ TEST_F(DeployTest, CapturesFollowThePipelineAcrossRedeploys) {
   EXPECT_EQ(first.out, "deployed " + dir_.path() + " to " + server_.url() +
                            "/0: 3 jobs, 3 connections, 2 capture jobs\n");
   EXPECT_EQ(first.err, "");
+  // The directory deployed from is kept, absolute, so that an applier running anywhere resolves a
+  // relative SQLite path against it (not against its own working directory).
+  EXPECT_EQ(client_.command({"HGET", "wb:pipeline", "@directory"}).str, dir_.path());
   auto jobs = capture_jobs();
   EXPECT_EQ(jobs, (std::map<std::string, std::vector<std::string>>{{"orders", {"order:*"}}, {"users", {"user:*"}}}));
 
