@@ -25,6 +25,7 @@
 #include "sink/identifiers.h"
 #include "sink/sink_base.h"
 #include "sink/table_info.h"
+#include "sink/write_plan.h"
 
 namespace wb::sink {
 
@@ -199,20 +200,11 @@ class MariadbSink final : public SinkBase {
 
   void run_write(const TableWrite& w) override {
     const TableInfo& info = table_for(w);
-    std::vector<std::string> all = w.key_columns;
-    all.insert(all.end(), w.value_columns.begin(), w.value_columns.end());
-    const bool upsert_in_place = !w.upserts.empty() && info.unique_on(w.key_columns);
-
-    std::vector<const std::vector<Row>*> to_delete{&w.deletes, &w.replaces};
-    std::vector<const std::vector<Row>*> to_insert{&w.replaces, &w.appends};
-    if (!upsert_in_place) {  // no unique index on the keys: delete, then insert
-      to_delete.push_back(&w.upserts);
-      to_insert.push_back(&w.upserts);
-    }
-    delete_keys(info, w.key_columns, RowRange(to_delete));
-    insert_rows(info, all, RowRange(to_insert), "", {});
-    if (upsert_in_place) insert_rows(info, all, RowRange({&w.upserts}), on_duplicate(w), {});
-    if (!w.type2_closes.empty() || !w.type2_inserts.empty()) write_type2(info, w, all);
+    const WritePlan p = plan_write(w, info);
+    delete_keys(info, w.key_columns, RowRange(p.to_delete));
+    insert_rows(info, p.columns, RowRange(p.to_insert), "", {});
+    if (p.upsert_in_place) insert_rows(info, p.columns, RowRange({&w.upserts}), on_duplicate(w), {});
+    if (!w.type2_closes.empty() || !w.type2_inserts.empty()) write_type2(info, w, p.columns);
   }
 
  private:

@@ -27,6 +27,7 @@
 #include "sink/pg_array.h"
 #include "sink/sink_base.h"
 #include "sink/table_info.h"
+#include "sink/write_plan.h"
 
 namespace wb::sink {
 
@@ -128,29 +129,14 @@ class PostgresSink final : public SinkBase {
 
   void run_write(const TableWrite& w) override {
     const TableInfo& info = table_for(w);
-    std::vector<std::string> all = w.key_columns;
-    all.insert(all.end(), w.value_columns.begin(), w.value_columns.end());
-    const bool upsert_in_place = !w.upserts.empty() && info.unique_on(w.key_columns);
-
-    // Deleted keys, replaced keys, and the keys of upserts that must delete and insert.
-    std::vector<const std::vector<Row>*> to_delete{&w.deletes, &w.replaces};
-    std::vector<const std::vector<Row>*> to_insert{&w.replaces, &w.appends};
-    if (!upsert_in_place) {
-      to_delete.push_back(&w.upserts);
-      to_insert.push_back(&w.upserts);
-    }
-    if (any_rows(to_delete)) delete_keys(info, w.key_columns, to_delete);
-    if (any_rows(to_insert)) insert_rows(info, all, to_insert, nullptr, {});
-    if (upsert_in_place) insert_rows(info, all, {&w.upserts}, &w, {});
-    if (!w.type2_closes.empty() || !w.type2_inserts.empty()) write_type2(info, w, all);
+    const WritePlan p = plan_write(w, info);
+    if (p.has_deletes()) delete_keys(info, w.key_columns, p.to_delete);
+    if (p.has_inserts()) insert_rows(info, p.columns, p.to_insert, nullptr, {});
+    if (p.upsert_in_place) insert_rows(info, p.columns, {&w.upserts}, &w, {});
+    if (!w.type2_closes.empty() || !w.type2_inserts.empty()) write_type2(info, w, p.columns);
   }
 
  private:
-  static bool any_rows(const std::vector<const std::vector<Row>*>& lists) {
-    for (const auto* l : lists)
-      if (!l->empty()) return true;
-    return false;
-  }
 
   // "wb_u.c3::pg_catalog.int4": the text of row column `position` cast to the type of `column`.
   static std::string cast(const TableInfo& info, size_t position, const std::string& column) {

@@ -22,6 +22,7 @@
 #include "sink/identifiers.h"
 #include "sink/sink_base.h"
 #include "sink/table_info.h"
+#include "sink/write_plan.h"
 
 namespace wb::sink {
 
@@ -97,24 +98,15 @@ class SqliteSink final : public SinkBase {
     }
     const TableInfo& info = table_for(w);
     const size_t nkeys = w.key_columns.size();
-    std::vector<std::string> all = w.key_columns;
-    all.insert(all.end(), w.value_columns.begin(), w.value_columns.end());
-
-    const bool upsert_in_place = !w.upserts.empty() && info.unique_on(w.key_columns);
-    std::vector<const std::vector<Row>*> to_delete{&w.deletes, &w.replaces};
-    std::vector<const std::vector<Row>*> to_insert{&w.replaces, &w.appends};
-    if (!upsert_in_place) {  // no unique index on the keys: delete, then insert
-      to_delete.push_back(&w.upserts);
-      to_insert.push_back(&w.upserts);
-    }
-    if (std::any_of(to_delete.begin(), to_delete.end(), [](auto* l) { return !l->empty(); })) {
+    const WritePlan p = plan_write(w, info);
+    if (p.has_deletes()) {
       sqlite3_stmt* del = statement(delete_sql(info, w.key_columns));
-      for (const auto* list : to_delete)
+      for (const auto* list : p.to_delete)
         for (const Row& r : *list) step(del, r, 0, nkeys);
     }
-    insert_rows(info, all, to_insert, "", {});
-    if (upsert_in_place) insert_rows(info, all, {&w.upserts}, upsert_clause(w), {});
-    if (!w.type2_closes.empty() || !w.type2_inserts.empty()) write_type2(info, w, all);
+    insert_rows(info, p.columns, p.to_insert, "", {});
+    if (p.upsert_in_place) insert_rows(info, p.columns, {&w.upserts}, upsert_clause(w), {});
+    if (!w.type2_closes.empty() || !w.type2_inserts.empty()) write_type2(info, w, p.columns);
   }
 
  private:
