@@ -13,6 +13,9 @@
 //
 // The session runs in strict mode (STRICT_ALL_TABLES added to the server's sql_mode), so a value the
 // column cannot hold is an error the applier can dead-letter, never a silent truncation.
+//
+// The progress row (Sink::write_progress) is one execution of a cached prepared
+// INSERT … ON DUPLICATE KEY UPDATE in the batch's transaction.
 #include <mysql.h>
 
 #include <list>
@@ -51,6 +54,48 @@ constexpr unsigned kDefaultPort = 3306;
 constexpr unsigned kReadWriteTimeoutSeconds = 120;
 
 std::string quote(std::string_view name) { return quote_backtick(name, kMaxMysqlIdentifierBytes); }
+
+// Characters of the progress table's stream id columns: a Redis stream id has at most 41.
+constexpr size_t kMaxProgressIdChars = 64;
+
+// The progress table, in the connection's database. Job and consumer are VARCHAR(191) utf8mb4 (764
+// bytes: within InnoDB's 767-byte index column limit of old row formats); utf8mb4_bin makes names
+// differing in case distinct. DATETIME in UTC, not TIMESTAMP (which ends in 2038 on MariaDB 10.11).
+std::string progress_table_ddl() {
+  return "CREATE TABLE IF NOT EXISTS " + quote(kProgressTable) +
+         " (job VARCHAR(" + std::to_string(kMaxProgressNameCharsMysql) + ") NOT NULL,"
+         " consumer VARCHAR(" + std::to_string(kMaxProgressNameCharsMysql) + ") NOT NULL,"
+         " batch_first_id VARCHAR(" + std::to_string(kMaxProgressIdChars) + ") NOT NULL,"
+         " committed_id VARCHAR(" + std::to_string(kMaxProgressIdChars) + ") NOT NULL, rejected LONGTEXT NOT NULL,"
+         " updated_at DATETIME(6) NOT NULL, PRIMARY KEY (job, consumer))"
+         " ENGINE=InnoDB DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+}
+
+std::string write_progress_sql() {
+  return "INSERT INTO " + quote(kProgressTable) +
+         " (job, consumer, batch_first_id, committed_id, rejected, updated_at) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))"
+         " ON DUPLICATE KEY UPDATE batch_first_id = VALUES(batch_first_id), committed_id = VALUES(committed_id),"
+         " rejected = VALUES(rejected), updated_at = VALUES(updated_at)";
+}
+
+std::string read_progress_sql() {
+  return "SELECT batch_first_id, committed_id, rejected FROM " + quote(kProgressTable) +
+         " WHERE job = ? AND consumer = ?";
+}
+
+size_t utf8_characters(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;  // count every byte but continuation bytes
+  return n;
+}
+
+// A value the columns cannot hold would fail every batch alike, and no record is at fault: a
+// Schema error, never the server's Data one (which would make the applier split the batch).
+void check_progress_length(const std::string& value, size_t max_chars, const char* what) {
+  if (utf8_characters(value) > max_chars)
+    throw SinkError(ErrorKind::Schema, std::string("mysql: progress ") + what + " longer than " +
+                                           std::to_string(max_chars) + " characters: " + value);
+}
 
 std::string column_list(const std::vector<std::string>& cols) {
   std::string out;
@@ -207,6 +252,87 @@ class MariadbSink final : public SinkBase {
     if (!w.type2_closes.empty() || !w.type2_inserts.empty()) write_type2(info, w, p.columns);
   }
 
+  void run_ensure_progress_table() override {
+    // Checked first: CREATE TABLE IF NOT EXISTS needs the CREATE privilege even when the table
+    // exists, and a user with only DML rights must work once an administrator created it.
+    if (!select("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = " +
+                literal(kProgressTable))
+             .empty())
+      return;
+    query(progress_table_ddl());  // without a database: 1046 "No database selected" (Schema)
+  }
+
+  std::optional<Progress> run_read_progress(const std::string& job, const std::string& consumer) override {
+    check_progress_length(job, kMaxProgressNameCharsMysql, "job name");
+    check_progress_length(consumer, kMaxProgressNameCharsMysql, "consumer name");
+    binder_.clear();
+    binder_.add(job);
+    binder_.add(consumer);
+    static const std::string sql = read_progress_sql();
+    MYSQL_STMT* stmt = execute(sql);
+    if (mysql_stmt_store_result(stmt)) fail(stmt);
+    // Fetch with empty buffers to learn each value's length, then fetch each value whole.
+    constexpr unsigned kColumns = 3;
+    MYSQL_BIND binds[kColumns] = {};
+    unsigned long lengths[kColumns] = {};
+    my_bool nulls[kColumns] = {};
+    for (unsigned i = 0; i < kColumns; ++i) {
+      binds[i].buffer_type = MYSQL_TYPE_STRING;
+      binds[i].length = &lengths[i];
+      binds[i].is_null = &nulls[i];
+    }
+    std::optional<Progress> out;
+    int rc = mysql_stmt_bind_result(stmt, binds) ? 1 : mysql_stmt_fetch(stmt);
+    if (rc == 0 || rc == MYSQL_DATA_TRUNCATED) {
+      std::string values[kColumns];
+      for (unsigned i = 0; i < kColumns; ++i) {
+        if (nulls[i] || lengths[i] == 0) continue;
+        values[i].resize(lengths[i]);
+        MYSQL_BIND b{};
+        b.buffer_type = MYSQL_TYPE_STRING;
+        b.buffer = values[i].data();
+        b.buffer_length = lengths[i];
+        if (mysql_stmt_fetch_column(stmt, &b, i, 0)) {
+          rc = 1;
+          break;
+        }
+      }
+      if (rc != 1) out = Progress{job, consumer, values[0], values[1], values[2]};
+    }
+    if (rc == 1) {
+      SinkError e = error(stmt);
+      mysql_stmt_free_result(stmt);
+      throw e;
+    }
+    mysql_stmt_free_result(stmt);
+    return out;
+  }
+
+  void run_write_progress(const Progress& p) override {
+    check_progress_length(p.job, kMaxProgressNameCharsMysql, "job name");
+    check_progress_length(p.consumer, kMaxProgressNameCharsMysql, "consumer name");
+    check_progress_length(p.batch_first_id, kMaxProgressIdChars, "batch_first_id");
+    check_progress_length(p.committed_id, kMaxProgressIdChars, "committed_id");
+    // A row the server could never receive would drop the connection (which looks transient). No
+    // record is at fault, so not Data (splitting the batch would not shrink `rejected`): Schema,
+    // to be fixed by raising max_allowed_packet.
+    size_t bytes = 0;
+    for (const std::string* v : {&p.job, &p.consumer, &p.batch_first_id, &p.committed_id, &p.rejected})
+      bytes += kProtocolBytesPerValue + v->size();
+    if (bytes + kPacketHeadroomBytes > max_packet_)
+      throw SinkError(ErrorKind::Schema, "mysql: a progress row of " + std::to_string(bytes) +
+                                             " bytes exceeds the server's max_allowed_packet (" +
+                                             std::to_string(max_packet_) + ")", "1153");
+    binder_.clear();
+    binder_.add(p.job);
+    binder_.add(p.consumer);
+    binder_.add(p.batch_first_id);
+    binder_.add(p.committed_id);
+    binder_.add(p.rejected);
+    static const std::string sql = write_progress_sql();
+    execute(sql);
+  }
+
  private:
   static std::string on_duplicate(const TableWrite& w) {
     std::string sql = " ON DUPLICATE KEY UPDATE ";
@@ -350,13 +476,15 @@ class MariadbSink final : public SinkBase {
     insert_rows(info, all, RowRange({&w.type2_inserts}), "", extra);
   }
 
-  // Runs sql (prepared once, then cached) with binder_'s values.
-  void execute(const std::string& sql) {
+  // Runs sql (prepared once, then cached) with binder_'s values; returns the statement, whose result
+  // set (if any) the caller reads.
+  MYSQL_STMT* execute(const std::string& sql) {
     MYSQL_STMT* stmt = statement(sql);
     unsigned int single = 0;  // a statement may have run in bulk before
     if (mysql_stmt_attr_set(stmt, STMT_ATTR_ARRAY_SIZE, &single) || mysql_stmt_bind_param(stmt, binder_.data()) ||
         mysql_stmt_execute(stmt))
       fail(stmt);
+    return stmt;
   }
 
   MYSQL_STMT* statement(const std::string& sql) {

@@ -15,6 +15,11 @@
 // error of a write() surfaces at commit() (or at the next write() that must read the catalog).
 // bench/sink-reference/README.md has the measurements behind these choices (over COPY into a
 // staging table, multi-row VALUES, named prepared statements, and one round trip per statement).
+//
+// The progress row (Sink::write_progress) rides in the same pipeline: one more unnamed upsert whose
+// five parameters go as binary text (no escaping, no strlen over a large `rejected`). Not a named
+// prepared statement: parsing it costs nothing next to the batch, it needs no extra round trip on a
+// new connection, and no session state that a transaction-pooling proxy (PgBouncer) would lose.
 #include <libpq-fe.h>
 
 #include <map>
@@ -44,6 +49,26 @@ constexpr const char* kTargetAlias = "wb_t";
 constexpr const char* kRowsAlias = "wb_u";
 
 std::string quote(std::string_view name) { return quote_double(name, kMaxPostgresIdentifierBytes); }
+
+// The OID of text: parameters sent in binary format with this type are taken byte for byte.
+constexpr Oid kTextOid = 25;
+constexpr int kWriteProgressParams = 5;
+
+// The progress table, unqualified: it lands in (and is found through) the search_path. Timestamps
+// are timestamptz; a btree key entry holds job and consumer names of up to about 2,700 bytes.
+std::string progress_table_ddl() {
+  return "CREATE TABLE IF NOT EXISTS " + quote(kProgressTable) +
+         " (job text NOT NULL, consumer text NOT NULL, batch_first_id text NOT NULL,"
+         " committed_id text NOT NULL, rejected text NOT NULL, updated_at timestamptz NOT NULL,"
+         " PRIMARY KEY (job, consumer))";
+}
+
+std::string write_progress_sql() {
+  return "INSERT INTO " + quote(kProgressTable) +
+         " (job, consumer, batch_first_id, committed_id, rejected, updated_at) VALUES ($1, $2, $3, $4, $5, now())"
+         " ON CONFLICT (job, consumer) DO UPDATE SET batch_first_id = EXCLUDED.batch_first_id,"
+         " committed_id = EXCLUDED.committed_id, rejected = EXCLUDED.rejected, updated_at = EXCLUDED.updated_at";
+}
 
 struct ResultDeleter {
   void operator()(PGresult* r) const { PQclear(r); }
@@ -136,7 +161,57 @@ class PostgresSink final : public SinkBase {
     if (!w.type2_closes.empty() || !w.type2_inserts.empty()) write_type2(info, w, p.columns);
   }
 
+  void run_ensure_progress_table() override {
+    // Checked first, because CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the
+    // table exists: a user with only DML rights works once an administrator created the table.
+    if (progress_table_exists()) return;
+    try {
+      exec(progress_table_ddl());
+    } catch (const SinkError& e) {
+      // Appliers creating it at once: IF NOT EXISTS does not stop the losers from failing (on the
+      // catalog's unique indexes with 23505, "type … already exists" 42710, 42P07). Whatever the
+      // error, a table that is there now is success.
+      bool exists = false;
+      try {
+        exists = e.kind() != ErrorKind::Transient && progress_table_exists();
+      } catch (const SinkError&) {
+      }
+      if (!exists) throw;
+    }
+  }
+
+  std::optional<Progress> run_read_progress(const std::string& job, const std::string& consumer) override {
+    Result r = exec_text("SELECT batch_first_id, committed_id, rejected FROM " + quote(kProgressTable) +
+                             " WHERE job = $1 AND consumer = $2",
+                         {&job, &consumer});
+    if (PQntuples(r.get()) == 0) return std::nullopt;
+    auto field = [&](int column) { return std::string(PQgetvalue(r.get(), 0, column), PQgetlength(r.get(), 0, column)); };
+    return Progress{job, consumer, field(0), field(1), field(2)};
+  }
+
+  void run_write_progress(const Progress& p) override {
+    static const std::string sql = write_progress_sql();
+    const Oid types[kWriteProgressParams] = {kTextOid, kTextOid, kTextOid, kTextOid, kTextOid};
+    const std::string* texts[kWriteProgressParams] = {&p.job, &p.consumer, &p.batch_first_id, &p.committed_id,
+                                                      &p.rejected};
+    const char* values[kWriteProgressParams];
+    int lengths[kWriteProgressParams];
+    int formats[kWriteProgressParams];
+    for (int i = 0; i < kWriteProgressParams; ++i) {
+      values[i] = texts[i]->data();
+      lengths[i] = static_cast<int>(texts[i]->size());
+      formats[i] = 1;
+    }
+    enter_transaction_pipeline();
+    if (!PQsendQueryParams(conn_, sql.c_str(), kWriteProgressParams, types, values, lengths, formats, 0)) fail(nullptr);
+  }
+
  private:
+  bool progress_table_exists() {
+    const std::string name = quote(kProgressTable);
+    Result r = exec_text("SELECT to_regclass($1) IS NOT NULL", {&name});
+    return PQntuples(r.get()) == 1 && PQgetvalue(r.get(), 0, 0)[0] == 't';
+  }
 
   // "wb_u.c3::pg_catalog.int4": the text of row column `position` cast to the type of `column`.
   static std::string cast(const TableInfo& info, size_t position, const std::string& column) {
@@ -298,8 +373,9 @@ class PostgresSink final : public SinkBase {
     return tables_.emplace(key, std::move(info)).first->second;
   }
 
-  // Queues a statement of the open transaction in pipeline mode (sending BEGIN first if due).
-  void send(const std::string& sql, const std::vector<Param>& params) {
+  // Enters pipeline mode if needed and queues BEGIN if due: what precedes every queued statement of
+  // a transaction.
+  void enter_transaction_pipeline() {
     if (!in_pipeline_) {
       if (!PQenterPipelineMode(conn_)) fail(nullptr);
       in_pipeline_ = true;
@@ -308,6 +384,11 @@ class PostgresSink final : public SinkBase {
       if (!PQsendQueryParams(conn_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0)) fail(nullptr);
       begin_pending_ = false;
     }
+  }
+
+  // Queues a statement of the open transaction in pipeline mode (sending BEGIN first if due).
+  void send(const std::string& sql, const std::vector<Param>& params) {
+    enter_transaction_pipeline();
     std::vector<const char*> values;
     std::vector<int> lengths, formats;
     std::vector<Oid> types;
@@ -356,6 +437,24 @@ class PostgresSink final : public SinkBase {
     for (const Value& v : params) values.push_back(v ? v->c_str() : nullptr);
     Result r(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                           nullptr, 0));
+    ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+    fail(r.get());
+  }
+
+  // Like exec, with every parameter sent as binary text (byte for byte, any length).
+  Result exec_text(const std::string& sql, const std::vector<const std::string*>& params) {
+    sync_pipeline();
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats(params.size(), 1);
+    std::vector<Oid> types(params.size(), kTextOid);
+    for (const std::string* p : params) {
+      values.push_back(p->data());
+      lengths.push_back(static_cast<int>(p->size()));
+    }
+    Result r(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), types.data(), values.data(),
+                          lengths.data(), formats.data(), 0));
     ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
     fail(r.get());

@@ -108,6 +108,27 @@ struct ConnectionSettings {
   std::chrono::seconds busy_timeout{5};  // sqlite: how long to wait for a lock before SQLITE_BUSY
 };
 
+// The exactly-once bookkeeping of the applier (docs/architecture.md): an APPEND or TYPE2 output is
+// not idempotent, so a batch re-read after a crash between the target commit and the stream XACK
+// must not be written again. In the same transaction as a batch's rows, the applier upserts the row
+// of its (job, consumer) in this table; after a restart it reads the row and skips what was
+// committed. The table lives in the connection's default schema (PostgreSQL search_path,
+// MySQL/MariaDB the connection's database, SQLite `main`).
+inline constexpr const char* kProgressTable = "writebehind_progress";
+// MySQL/MariaDB hold job and consumer in VARCHAR(191) utf8mb4 (764 bytes, within every InnoDB
+// index-length limit); longer names are refused there (SinkError Schema).
+inline constexpr size_t kMaxProgressNameCharsMysql = 191;
+
+// One row per (job, consumer): how far the consumer's batch in flight has been committed to this
+// target. Written inside the batch's transaction; read after a restart. See docs/architecture.md.
+struct Progress {
+  std::string job;
+  std::string consumer;        // the applier instance id (stream consumer name)
+  std::string batch_first_id;  // stream id of the first entry of the batch in flight
+  std::string committed_id;    // stream id of the last entry this transaction commits
+  std::string rejected;        // opaque text (the applier stores JSON), may be large (MBs); "" allowed
+};
+
 // A connection to one target. Not thread-safe: one Sink per worker.
 //
 // The connection is opened lazily (begin, columns, ping) and dropped after a Transient error, so
@@ -132,6 +153,23 @@ class Sink {
 
   // Drops the connection (and everything cached about tables); the next call reconnects.
   virtual void disconnect() noexcept = 0;
+
+  // The progress table (kProgressTable). Database failures are SinkErrors classified like every
+  // other call: a Transient one drops the connection; permission denied, a missing table or no
+  // schema/database to create it in is Schema. Misuse is std::invalid_argument (a std::logic_error,
+  // like write()'s): an empty job or consumer, ensure/read inside a transaction, write outside one.
+  //
+  // Creates the progress table if it does not exist (connects if needed; outside a transaction).
+  // An existing table is used as it is, so a user without CREATE permission works once an
+  // administrator has created it (src/sink/README.md has the DDL of each dialect).
+  virtual void ensure_progress_table() = 0;
+  // The row of (job, consumer), or nullopt. Outside a transaction. A missing table is Schema.
+  virtual std::optional<Progress> read_progress(const std::string& job, const std::string& consumer) = 0;
+  // Upserts the row, inside the current transaction (between begin() and commit(); may be its only
+  // statement); updated_at becomes the database's current UTC time. Like write(): an error may
+  // surface only at commit(), a failure leaves the transaction to be rolled back, and calling it
+  // after a failure is refused.
+  virtual void write_progress(const Progress& p) = 0;
 
   // "postgresql", "mysql" (for mysql and mariadb) or "sqlite".
   virtual const char* dialect() const = 0;

@@ -88,6 +88,45 @@ void SinkBase::disconnect() noexcept {
 
 namespace {
 
+void check_progress_names(const std::string& job, const std::string& consumer) {
+  if (job.empty()) throw std::invalid_argument("progress: empty job name");
+  if (consumer.empty()) throw std::invalid_argument("progress: empty consumer name");
+}
+
+}  // namespace
+
+void SinkBase::require_idle(const char* what) const {
+  if (state_ != State::Idle)
+    throw std::invalid_argument(std::string("Sink::") + what + " inside a transaction; commit() or rollback() first");
+}
+
+void SinkBase::ensure_progress_table() {
+  require_idle("ensure_progress_table");
+  ensure_open();
+  guarded([&] { run_ensure_progress_table(); });
+}
+
+std::optional<Progress> SinkBase::read_progress(const std::string& job, const std::string& consumer) {
+  require_idle("read_progress");
+  check_progress_names(job, consumer);
+  ensure_open();
+  return guarded([&] { return run_read_progress(job, consumer); });
+}
+
+void SinkBase::write_progress(const Progress& p) {
+  if (state_ == State::Idle) throw std::invalid_argument("Sink::write_progress outside a transaction");
+  if (state_ == State::Failed) throw std::invalid_argument("Sink::write_progress after a failure; call rollback()");
+  check_progress_names(p.job, p.consumer);
+  try {
+    guarded([&] { run_write_progress(p); });
+  } catch (...) {
+    state_ = State::Failed;
+    throw;
+  }
+}
+
+namespace {
+
 void check_rows(const std::vector<Row>& rows, size_t width, const char* what) {
   for (const Row& r : rows)
     if (r.size() != width)

@@ -3,6 +3,8 @@
 // transaction, that a Transient error drops the connection (so begin() reconnects) and that a Schema
 // error forgets the cached table descriptions (so the next write reads the catalog again).
 #pragma once
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "sink/sink.h"
@@ -18,6 +20,9 @@ class SinkBase : public Sink {
   std::vector<Column> columns(const TableRef& table) final;
   bool ping() noexcept final;
   void disconnect() noexcept final;
+  void ensure_progress_table() final;
+  std::optional<Progress> read_progress(const std::string& job, const std::string& consumer) final;
+  void write_progress(const Progress& p) final;
 
  protected:
   // Hooks; all but the noexcept ones throw SinkError.
@@ -32,10 +37,15 @@ class SinkBase : public Sink {
   virtual void forget_table(const TableRef& table) noexcept = 0;
   virtual void forget_tables() noexcept = 0;
   virtual void run_ping() = 0;
+  virtual void run_ensure_progress_table() = 0;
+  virtual std::optional<Progress> run_read_progress(const std::string& job, const std::string& consumer) = 0;
+  virtual void run_write_progress(const Progress& p) = 0;
 
  private:
   enum class State { Idle, InTransaction, Failed };
   void ensure_open();
+  // Throws std::invalid_argument unless no transaction is open (what is only allowed outside one).
+  void require_idle(const char* what) const;
   // Runs f; on SinkError reacts to its kind (see above) and rethrows.
   template <class F>
   auto guarded(F&& f) -> decltype(f());

@@ -9,11 +9,14 @@
 //
 // `schema` names an attached database when one of that name is attached; otherwise it is ignored
 // (a pipeline written for PostgreSQL says `public`) and the table is looked up unqualified.
+//
+// The progress table lives in `main`; its upsert is a cached prepared statement.
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <bit>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -37,6 +40,23 @@ constexpr size_t kMaxCachedStatements = 256;
 constexpr size_t kRowsPerStatement = 100;
 
 std::string quote(std::string_view name) { return quote_double(name, kMaxSqliteIdentifierBytes); }
+
+// The progress table; updated_at is UTC text with milliseconds, as strftime writes it.
+std::string progress_table() { return "main." + quote(kProgressTable); }
+
+std::string progress_table_ddl() {
+  return "CREATE TABLE IF NOT EXISTS " + progress_table() +
+         " (job TEXT NOT NULL, consumer TEXT NOT NULL, batch_first_id TEXT NOT NULL, committed_id TEXT NOT NULL,"
+         " rejected TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (job, consumer))";
+}
+
+std::string write_progress_sql() {
+  return "INSERT INTO " + progress_table() +
+         " (job, consumer, batch_first_id, committed_id, rejected, updated_at)"
+         " VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%d %H:%M:%f', 'now'))"
+         " ON CONFLICT (job, consumer) DO UPDATE SET batch_first_id = excluded.batch_first_id,"
+         " committed_id = excluded.committed_id, rejected = excluded.rejected, updated_at = excluded.updated_at";
+}
 
 class SqliteSink final : public SinkBase {
  public:
@@ -107,6 +127,41 @@ class SqliteSink final : public SinkBase {
     insert_rows(info, p.columns, p.to_insert, "", {});
     if (p.upsert_in_place) insert_rows(info, p.columns, {&w.upserts}, upsert_clause(w), {});
     if (!w.type2_closes.empty() || !w.type2_inserts.empty()) write_type2(info, w, p.columns);
+  }
+
+  void run_ensure_progress_table() override {
+    {
+      // Checked first, so that an existing table needs no write lock.
+      OneShot q{prepare_uncached("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?1")};
+      const std::string name = kProgressTable;
+      bind(q.s, 1, name);
+      int rc = sqlite3_step(q.s);
+      if (rc == SQLITE_ROW) return;
+      if (rc != SQLITE_DONE) fail();
+    }
+    exec(progress_table_ddl().c_str());
+  }
+
+  std::optional<Progress> run_read_progress(const std::string& job, const std::string& consumer) override {
+    OneShot q{prepare_uncached("SELECT batch_first_id, committed_id, rejected FROM " + progress_table() +
+                               " WHERE job = ?1 AND consumer = ?2")};
+    bind(q.s, 1, job);
+    bind(q.s, 2, consumer);
+    int rc = sqlite3_step(q.s);
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if (rc != SQLITE_ROW) fail();
+    return Progress{job, consumer, text(q.s, 0), text(q.s, 1), text(q.s, 2)};
+  }
+
+  void run_write_progress(const Progress& p) override {
+    static const std::string sql = write_progress_sql();
+    sqlite3_stmt* s = statement(sql);
+    bind(s, 1, p.job);
+    bind(s, 2, p.consumer);
+    bind(s, 3, p.batch_first_id);
+    bind(s, 4, p.committed_id);
+    bind(s, 5, p.rejected);
+    run(s);
   }
 
  private:

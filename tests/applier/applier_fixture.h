@@ -126,6 +126,11 @@ class CrashingSink final : public wb::sink::Sink {
   std::vector<wb::sink::Column> columns(const wb::sink::TableRef& t) override { return real_->columns(t); }
   bool ping() noexcept override { return real_->ping(); }
   void disconnect() noexcept override { real_->disconnect(); }
+  void ensure_progress_table() override { real_->ensure_progress_table(); }
+  std::optional<wb::sink::Progress> read_progress(const std::string& job, const std::string& consumer) override {
+    return real_->read_progress(job, consumer);
+  }
+  void write_progress(const wb::sink::Progress& p) override { real_->write_progress(p); }
   const char* dialect() const override { return real_->dialect(); }
 
  private:

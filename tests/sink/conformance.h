@@ -55,6 +55,11 @@ class SinkConformance : public ::testing::TestWithParam<TargetParam> {
   // Drops and creates the test's table from a column list: create("id INTEGER NOT NULL, ...").
   void create(const std::string& columns_and_constraints, const std::string& suffix = "");
   Rows rows(const std::string& columns, const std::string& order_by);
+  // Progress tests: a job name unique to this test (the table name, plus suffix), and
+  // ensure_progress_table() followed by deleting the rows of every job of this test (left by an
+  // earlier instantiation of the suite on the same server).
+  std::string job(const std::string& suffix = "") const { return table_ + suffix; }
+  void reset_progress();
 
   std::unique_ptr<Target> target_;
   std::unique_ptr<wb::sink::Sink> sink_;

@@ -9,6 +9,8 @@
 namespace wbtest {
 
 using wb::sink::ErrorKind;
+using wb::sink::kProgressTable;
+using wb::sink::Progress;
 using wb::sink::Row;
 using wb::sink::SinkError;
 using wb::sink::TableWrite;
@@ -18,6 +20,7 @@ namespace {
 
 constexpr size_t kMaxTableNameLength = 48;
 constexpr int kBigBatchRows = 5000;
+constexpr size_t kLargeRejectedBytes = 1024 * 1024;
 
 // Row{"1", nullptr, "x"}: nullptr is SQL NULL.
 Row R(std::initializer_list<const char*> values) {
@@ -37,6 +40,14 @@ ErrorKind error_kind_of(F&& f, std::string* message = nullptr) {
   }
   ADD_FAILURE() << "expected a SinkError";
   return ErrorKind::Transient;
+}
+
+// A Progress's fields in order, so that comparisons show every field on failure.
+std::vector<std::string> fields(const Progress& p) {
+  return {p.job, p.consumer, p.batch_first_id, p.committed_id, p.rejected};
+}
+std::vector<std::string> fields(const std::optional<Progress>& p) {
+  return p ? fields(*p) : std::vector<std::string>{"<nullopt>"};
 }
 
 }  // namespace
@@ -63,6 +74,12 @@ void SinkConformance::create(const std::string& columns, const std::string& suff
 
 Rows SinkConformance::rows(const std::string& columns, const std::string& order_by) {
   return target_->query("SELECT " + columns + " FROM " + q() + " ORDER BY " + order_by);
+}
+
+void SinkConformance::reset_progress() {
+  sink_->ensure_progress_table();
+  // Test names are letters, digits and '_', so the prefix needs no escaping ('_' matches itself too).
+  target_->exec(std::string("DELETE FROM ") + wb::sink::kProgressTable + " WHERE job LIKE '" + table_ + "%'");
 }
 
 // --- upserts -------------------------------------------------------------------------------------
@@ -492,6 +509,253 @@ TEST_P(SinkConformance, PingConnects) {
   EXPECT_TRUE(sink_->ping());
   sink_->disconnect();
   EXPECT_TRUE(sink_->ping());
+}
+
+// --- progress table (exactly-once bookkeeping) ----------------------------------------------------
+
+TEST_P(SinkConformance, ProgressTableEnsureIsIdempotent) {
+  target_->exec(std::string("DROP TABLE IF EXISTS ") + kProgressTable);
+  sink_->ensure_progress_table();
+  sink_->ensure_progress_table();
+  auto other = wb::sink::make_sink(target_->settings());  // another applier starting later
+  other->ensure_progress_table();
+  EXPECT_EQ(target_->query(std::string("SELECT COUNT(*) FROM ") + kProgressTable), (Rows{{"0"}}));
+  // The sink is idle afterwards: a transaction works.
+  Progress p{job(), "c1", "1-0", "5-0", ""};
+  sink_->begin();
+  sink_->write_progress(p);
+  sink_->commit();
+  EXPECT_EQ(fields(other->read_progress(job(), "c1")), fields(p));
+}
+
+TEST_P(SinkConformance, ProgressReadOfAMissingRowIsNullopt) {
+  reset_progress();
+  EXPECT_FALSE(sink_->read_progress(job(), "c1").has_value());
+  Progress p{job(), "c1", "1-0", "2-0", ""};
+  sink_->begin();
+  sink_->write_progress(p);
+  sink_->commit();
+  EXPECT_FALSE(sink_->read_progress(job(), "c2").has_value());
+  EXPECT_FALSE(sink_->read_progress(job("_other"), "c1").has_value());
+}
+
+TEST_P(SinkConformance, ProgressWrittenAndCommittedReadsBack) {
+  reset_progress();
+  Progress p{job(), "applier-1", "1700000000000-0", "1700000000123-7", "[{\"id\":\"1700000000001-0\",\"error\":\"x\"}]"};
+  sink_->begin();
+  sink_->write_progress(p);  // the only statement of its transaction
+  sink_->commit();
+  EXPECT_EQ(fields(sink_->read_progress(p.job, p.consumer)), fields(p));
+  // Through the target's own client: the columns, and a timestamp written by the database.
+  Rows r = target_->query(std::string("SELECT job, consumer, batch_first_id, committed_id, rejected, updated_at FROM ") +
+                          kProgressTable + " WHERE job = '" + job() + "'");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(std::vector<std::string>(r[0].begin(), r[0].begin() + 5), fields(p));
+  EXPECT_EQ(r[0][5].substr(0, 2), "20") << r[0][5];
+  // Another connection (an applier after a restart) reads the same.
+  auto fresh = wb::sink::make_sink(target_->settings());
+  EXPECT_EQ(fields(fresh->read_progress(p.job, p.consumer)), fields(p));
+}
+
+TEST_P(SinkConformance, ProgressRolledBackIsNotWritten) {
+  reset_progress();
+  Progress first{job(), "c1", "1-0", "3-0", "[]"};
+  sink_->begin();
+  sink_->write_progress({job("_new"), "c1", "1-0", "3-0", ""});
+  sink_->rollback();
+  EXPECT_FALSE(sink_->read_progress(job("_new"), "c1").has_value());
+  sink_->begin();
+  sink_->write_progress(first);
+  sink_->commit();
+  sink_->begin();
+  sink_->write_progress({job(), "c1", "1-0", "9-0", "[\"changed\"]"});
+  sink_->rollback();
+  EXPECT_EQ(fields(sink_->read_progress(job(), "c1")), fields(first));  // the previous value stays
+}
+
+TEST_P(SinkConformance, ProgressSecondWriteOverwrites) {
+  reset_progress();
+  const std::string select = std::string("SELECT committed_id, updated_at FROM ") + kProgressTable +
+                             " WHERE job = '" + job() + "'";
+  sink_->begin();
+  sink_->write_progress({job(), "c1", "1-0", "3-0", "[1]"});
+  sink_->commit();
+  Rows before = target_->query(select);
+  Progress second{job(), "c1", "4-0", "8-2", ""};  // a new batch; rejected back to empty
+  sink_->begin();
+  sink_->write_progress(second);
+  sink_->commit();
+  EXPECT_EQ(fields(sink_->read_progress(job(), "c1")), fields(second));
+  Rows after = target_->query(select);
+  ASSERT_EQ(before.size(), 1u);
+  ASSERT_EQ(after.size(), 1u);  // one row per (job, consumer)
+  EXPECT_EQ(after[0][0], "8-2");
+  EXPECT_GE(after[0][1], before[0][1]);  // same format within a dialect: text order is time order
+  // Several writes in one transaction: the last one counts.
+  Progress last{job(), "c1", "9-0", "12-0", ""};
+  sink_->begin();
+  sink_->write_progress({job(), "c1", "9-0", "10-0", ""});
+  sink_->write_progress(last);
+  sink_->commit();
+  EXPECT_EQ(fields(sink_->read_progress(job(), "c1")), fields(last));
+}
+
+TEST_P(SinkConformance, ProgressRowsAreSeparatePerJobAndConsumer) {
+  reset_progress();
+  std::vector<Progress> all = {{job("_a"), "c1", "1-0", "1-1", "a1"},
+                               {job("_a"), "c2", "2-0", "2-1", "a2"},
+                               {job("_b"), "c1", "3-0", "3-1", "b1"},
+                               {job("_a"), "C1", "4-0", "4-1", "a-upper"}};  // names differ by case only
+  sink_->begin();
+  for (const Progress& p : all) sink_->write_progress(p);
+  sink_->commit();
+  for (const Progress& p : all) EXPECT_EQ(fields(sink_->read_progress(p.job, p.consumer)), fields(p));
+  // Overwriting one leaves the others alone.
+  Progress changed{job("_a"), "c2", "5-0", "5-9", ""};
+  sink_->begin();
+  sink_->write_progress(changed);
+  sink_->commit();
+  all[1] = changed;
+  for (const Progress& p : all) EXPECT_EQ(fields(sink_->read_progress(p.job, p.consumer)), fields(p));
+}
+
+TEST_P(SinkConformance, ProgressLargeRejectedRoundTrips) {
+  reset_progress();
+  std::string rejected = "[";
+  for (int i = 0; rejected.size() < kLargeRejectedBytes; ++i)
+    rejected += "{\"id\":\"1700000000000-" + std::to_string(i) + "\",\"error\":\"ünïcødé ✓ 漢字 🚀 \\\"q\\\"\"},";
+  rejected.back() = ']';
+  Progress p{job(), "c1", "1700000000000-0", "1700000000000-9999", rejected};
+  sink_->begin();
+  sink_->write_progress(p);
+  sink_->commit();
+  std::optional<Progress> back = sink_->read_progress(job(), "c1");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->rejected.size(), rejected.size());
+  EXPECT_TRUE(back->rejected == rejected);  // not EXPECT_EQ: a failure would print megabytes
+  EXPECT_EQ(back->committed_id, p.committed_id);
+}
+
+TEST_P(SinkConformance, ProgressNamesWithQuotesAndUnicodeRoundTrip) {
+  reset_progress();
+  std::vector<Progress> all = {
+      {job("-it's \"quoted\" `back` \\slash"), "consumer 'one'; DROP TABLE x; --", "1-0", "2-0", "it's"},
+      {job("-ünïcødé ✓ 漢字 🚀"), "εργάτης-🚀", "3-0", "4-0", "\"{}\""},
+      {job("-$1 ?? :name %s"), "?", "5-0", "6-0", "\\N"},
+  };
+  sink_->begin();
+  for (const Progress& p : all) sink_->write_progress(p);
+  sink_->commit();
+  for (const Progress& p : all) EXPECT_EQ(fields(sink_->read_progress(p.job, p.consumer)), fields(p));
+}
+
+// The point of the table: the progress row commits with the batch's rows, or neither does.
+TEST_P(SinkConformance, ProgressCommitsAtomicallyWithTheBatchRows) {
+  reset_progress();
+  create("user_id VARCHAR(20), action VARCHAR(20)");
+  TableWrite w{ref(), {}, {"user_id", "action"}};
+  w.appends = {R({"u1", "login"}), R({"u1", "login"})};
+  Progress p{job(), "c1", "1-0", "2-0", ""};
+  sink_->begin();
+  sink_->write(w);
+  sink_->write_progress(p);
+  sink_->rollback();
+  EXPECT_TRUE(rows("user_id", "user_id").empty());
+  EXPECT_FALSE(sink_->read_progress(job(), "c1").has_value());
+  sink_->begin();
+  sink_->write_progress(p);  // before or after the rows: any order
+  sink_->write(w);
+  sink_->commit();
+  EXPECT_EQ(rows("user_id, action", "user_id"), (Rows{{"u1", "login"}, {"u1", "login"}}));
+  EXPECT_EQ(fields(sink_->read_progress(job(), "c1")), fields(p));
+  // A failing batch takes its progress row down with it.
+  create("id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(20) NOT NULL");
+  TableWrite bad{ref(), {"id"}, {"name"}};
+  bad.upserts = {R({"1", nullptr})};
+  sink_->begin();
+  EXPECT_EQ(error_kind_of([&] {
+              sink_->write_progress({job(), "c1", "3-0", "4-0", ""});
+              sink_->write(bad);
+              sink_->commit();
+            }),
+            ErrorKind::Data);
+  sink_->rollback();
+  EXPECT_EQ(fields(sink_->read_progress(job(), "c1")), fields(p));
+}
+
+// write_progress outside a transaction is refused with std::invalid_argument (a std::logic_error,
+// like write()'s misuse); so are read_progress and ensure_progress_table inside one.
+TEST_P(SinkConformance, ProgressMisuseIsRefused) {
+  reset_progress();
+  Progress p{job(), "c1", "1-0", "2-0", ""};
+  EXPECT_THROW(sink_->write_progress(p), std::invalid_argument);
+  sink_->begin();
+  sink_->commit();
+  EXPECT_THROW(sink_->write_progress(p), std::invalid_argument);
+  EXPECT_FALSE(sink_->read_progress(job(), "c1").has_value());  // nothing was written
+
+  sink_->begin();
+  EXPECT_THROW(sink_->read_progress(job(), "c1"), std::invalid_argument);
+  EXPECT_THROW(sink_->ensure_progress_table(), std::invalid_argument);
+  EXPECT_THROW(sink_->write_progress({"", "c1", "1-0", "2-0", ""}), std::invalid_argument);
+  EXPECT_THROW(sink_->write_progress({job(), "", "1-0", "2-0", ""}), std::invalid_argument);
+  sink_->write_progress(p);  // the transaction is still usable after refused calls
+  sink_->commit();
+  EXPECT_EQ(fields(sink_->read_progress(job(), "c1")), fields(p));
+  EXPECT_THROW(sink_->read_progress("", "c1"), std::invalid_argument);
+
+  // After a failure, only rollback() helps.
+  create("id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(20) NOT NULL");
+  TableWrite bad{ref(), {"id"}, {"name"}};
+  bad.upserts = {R({"1", nullptr})};
+  sink_->begin();
+  EXPECT_EQ(error_kind_of([&] { sink_->write(bad); sink_->commit(); }), ErrorKind::Data);
+  EXPECT_THROW(sink_->write_progress(p), std::logic_error);
+  sink_->rollback();
+}
+
+TEST_P(SinkConformance, MissingProgressTableIsASchemaError) {
+  reset_progress();
+  Progress p{job(), "c1", "1-0", "2-0", ""};
+  sink_->begin();
+  sink_->write_progress(p);  // the dialect may have prepared (and cached) its statement
+  sink_->commit();
+  target_->exec(std::string("DROP TABLE ") + kProgressTable);
+  std::string message;
+  EXPECT_EQ(error_kind_of([&] { sink_->read_progress(job(), "c1"); }, &message), ErrorKind::Schema) << message;
+  sink_->begin();
+  EXPECT_EQ(error_kind_of([&] { sink_->write_progress(p); sink_->commit(); }, &message), ErrorKind::Schema)
+      << message;
+  sink_->rollback();
+  // Created again (by this sink): the same sink reads and writes it.
+  sink_->ensure_progress_table();
+  EXPECT_FALSE(sink_->read_progress(job(), "c1").has_value());
+  sink_->begin();
+  sink_->write_progress(p);
+  sink_->commit();
+  EXPECT_EQ(fields(sink_->read_progress(job(), "c1")), fields(p));
+  // And a new sink that starts with writing (no ensure, no read) too.
+  auto fresh = wb::sink::make_sink(target_->settings());
+  Progress next{job(), "c1", "3-0", "4-0", ""};
+  fresh->begin();
+  fresh->write_progress(next);
+  fresh->commit();
+  EXPECT_EQ(fields(sink_->read_progress(job(), "c1")), fields(next));
+}
+
+TEST_P(SinkConformance, ProgressAfterAReconnect) {
+  reset_progress();
+  Progress p{job(), "c1", "1-0", "2-0", ""};
+  sink_->begin();
+  sink_->write_progress(p);
+  sink_->commit();
+  sink_->disconnect();  // what a Transient error does; cached statements are gone with the session
+  p.committed_id = "3-0";
+  sink_->begin();
+  sink_->write_progress(p);
+  sink_->commit();
+  sink_->disconnect();
+  EXPECT_EQ(fields(sink_->read_progress(job(), "c1")), fields(p));
 }
 
 }  // namespace wbtest

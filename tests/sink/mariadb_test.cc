@@ -322,5 +322,166 @@ TEST_F(MariadbSink, ServerStoppedIsTransientAndTheSinkReconnects) {
   EXPECT_EQ(own.query("SELECT k, v FROM kv ORDER BY k", "db"), (Rows{{"a", "1"}, {"b", "2"}}));
 }
 
+// --- progress table ------------------------------------------------------------------------------
+
+TEST_F(MariadbSink, ProgressTableIsCreatedInTheConnectionDatabase) {
+  db_->query("CREATE DATABASE progress_home CHARACTER SET latin1");  // the table brings its own charset
+  auto sink = wb::sink::make_sink(settings_for(*db_, "progress_home"));
+  sink->ensure_progress_table();
+  EXPECT_EQ(db_->query("SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME FROM information_schema.COLUMNS"
+                       " WHERE TABLE_SCHEMA = 'progress_home' AND TABLE_NAME = 'writebehind_progress'"
+                       " ORDER BY ORDINAL_POSITION"),
+            (Rows{{"job", "varchar(191)", "NO", "utf8mb4"},
+                  {"consumer", "varchar(191)", "NO", "utf8mb4"},
+                  {"batch_first_id", "varchar(64)", "NO", "utf8mb4"},
+                  {"committed_id", "varchar(64)", "NO", "utf8mb4"},
+                  {"rejected", "longtext", "NO", "utf8mb4"},
+                  {"updated_at", "datetime(6)", "NO", "\\N"}}));
+  wb::sink::Progress p{"home-job", "ünï 🚀", "1-0", "2-0", "✓"};
+  sink->begin();
+  sink->write_progress(p);
+  sink->commit();
+  EXPECT_EQ(db_->query("SELECT job, consumer, rejected FROM writebehind_progress", "progress_home"),
+            (Rows{{"home-job", "ünï 🚀", "✓"}}));
+  // The test database has its own table, without that row.
+  sink_->ensure_progress_table();
+  EXPECT_FALSE(sink_->read_progress("home-job", "ünï 🚀").has_value());
+}
+
+TEST_F(MariadbSink, ProgressTableWithoutADatabaseIsASchemaError) {
+  auto sink = wb::sink::make_sink(settings_for(*db_, ""));
+  try {
+    sink->ensure_progress_table();
+    FAIL() << "created the table without a database";
+  } catch (const SinkError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Schema) << e.what();
+  }
+}
+
+TEST_F(MariadbSink, ProgressNamesUpTo191CharactersAndIdsUpTo64) {
+  sink_->ensure_progress_table();
+  std::string longest;
+  for (size_t i = 0; i < wb::sink::kMaxProgressNameCharsMysql; ++i) longest += "🚀";  // 764 bytes
+  wb::sink::Progress p{longest, longest, "1-0", "2-0", ""};
+  sink_->begin();
+  sink_->write_progress(p);
+  sink_->commit();
+  auto back = sink_->read_progress(longest, longest);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->job, longest);
+  // One more character: refused before the server would report a (record) Data error.
+  wb::sink::Progress over{longest + "x", "c1", "1-0", "2-0", ""};
+  sink_->begin();
+  try {
+    sink_->write_progress(over);
+    ADD_FAILURE() << "wrote a name longer than the column";
+  } catch (const SinkError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Schema) << e.what();
+  }
+  sink_->rollback();
+  EXPECT_THROW(sink_->read_progress("c1", longest + "x"), SinkError);
+  // Stream ids longer than their columns (64 characters; a Redis id has at most 41): Schema too.
+  wb::sink::Progress long_id{"c1", "c1", "1-0", std::string(65, '9'), ""};
+  sink_->begin();
+  try {
+    sink_->write_progress(long_id);
+    ADD_FAILURE() << "wrote an id longer than the column";
+  } catch (const SinkError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Schema) << e.what();
+  }
+  sink_->rollback();
+}
+
+// utf8mb4_bin (the binary collation MySQL and MariaDB share) is PAD SPACE: trailing spaces do not
+// distinguish keys. Documented in src/sink/README.md; job and consumer names never end in spaces.
+TEST_F(MariadbSink, ProgressKeysIgnoreTrailingSpaces) {
+  sink_->ensure_progress_table();
+  wb::sink::Progress p{"pad-job", "c1", "1-0", "2-0", ""};
+  sink_->begin();
+  sink_->write_progress(p);
+  sink_->commit();
+  auto back = sink_->read_progress("pad-job  ", "c1");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->committed_id, "2-0");
+  EXPECT_FALSE(sink_->read_progress("PAD-JOB", "c1").has_value());  // case does distinguish them
+}
+
+TEST_F(MariadbSink, ProgressWritesAreOnePreparedExecution) {
+  sink_->ensure_progress_table();
+  auto prepares = [&] { return std::stol(db_->query("SHOW GLOBAL STATUS LIKE 'Com_stmt_prepare'")[0][1]); };
+  wb::sink::Progress p{"prepared-job", "c1", "1-0", "2-0", ""};
+  sink_->begin();
+  sink_->write_progress(p);
+  sink_->commit();
+  long prepared = prepares();
+  long before = executions(*db_);
+  for (int i = 0; i < 3; ++i) {
+    p.committed_id = std::to_string(i + 3) + "-0";
+    sink_->begin();
+    sink_->write_progress(p);
+    sink_->commit();
+  }
+  EXPECT_EQ(executions(*db_) - before, 3);
+  EXPECT_EQ(prepares(), prepared);  // prepared once per connection
+  EXPECT_EQ(sink_->read_progress("prepared-job", "c1")->committed_id, "5-0");
+}
+
+TEST_F(MariadbSink, ProgressRowLargerThanMaxAllowedPacketIsASchemaError) {
+  exec("SET GLOBAL max_allowed_packet = 1048576");  // for connections opened from now on
+  auto sink = wb::sink::make_sink(settings_for(*db_));
+  sink->ensure_progress_table();
+  wb::sink::Progress p{"packet-job", "c1", "1-0", "2-0", std::string(900 * 1024, 'r')};
+  sink->begin();
+  sink->write_progress(p);  // fits
+  sink->commit();
+  p.rejected = std::string(2 * 1024 * 1024, 's');
+  p.committed_id = "3-0";
+  sink->begin();
+  std::string message;
+  ErrorKind kind = ErrorKind::Data;
+  try {
+    sink->write_progress(p);
+    sink->commit();
+    ADD_FAILURE() << "sent a row larger than max_allowed_packet";
+  } catch (const SinkError& e) {
+    kind = e.kind();
+    message = e.what();
+  }
+  sink->rollback();
+  exec("SET GLOBAL max_allowed_packet = DEFAULT");
+  EXPECT_EQ(kind, ErrorKind::Schema) << message;
+  auto back = sink->read_progress("packet-job", "c1");  // the connection survived
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->committed_id, "2-0");
+  EXPECT_EQ(back->rejected.size(), 900u * 1024);
+}
+
+TEST_F(MariadbSink, ProgressTableWithoutCreatePrivilege) {
+  db_->query("CREATE DATABASE progress_locked");
+  exec("CREATE USER IF NOT EXISTS 'progress_writer'@'%'");
+  exec("GRANT SELECT, INSERT, UPDATE ON progress_locked.* TO 'progress_writer'@'%'");
+  auto s = settings_for(*db_, "progress_locked");
+  s.user = "progress_writer";
+  auto sink = wb::sink::make_sink(s);
+  try {
+    sink->ensure_progress_table();
+    FAIL() << "created the table without the CREATE privilege";
+  } catch (const SinkError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Schema) << e.what();
+    EXPECT_NE(std::string(e.what()).find("denied"), std::string::npos) << e.what();
+    EXPECT_EQ(e.code(), "1142") << e.what();
+  }
+  // Created by an administrator: the DML-only user ensures, writes and reads.
+  wb::sink::make_sink(settings_for(*db_, "progress_locked"))->ensure_progress_table();
+  sink->ensure_progress_table();
+  wb::sink::Progress p{"locked-job", "c1", "1-0", "2-0", "[]"};
+  sink->begin();
+  sink->write_progress(p);
+  sink->commit();
+  auto back = sink->read_progress("locked-job", "c1");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->committed_id, "2-0");
+}
+
 }  // namespace
 }  // namespace wbtest

@@ -285,5 +285,168 @@ TEST_F(PostgresSink, ServerKilledMidTransactionIsTransient) {
   EXPECT_EQ(own.query("SELECT k, v FROM kv", "db"), (Rows{{"a", "1"}}));
 }
 
+// --- progress table ------------------------------------------------------------------------------
+
+// The settings of a sink whose search_path is `schemas` (a libpq "options" keyword; no spaces).
+wb::sink::ConnectionSettings with_search_path(PostgresServer& pg, const std::string& schemas) {
+  auto s = settings_for(pg);
+  s.query_args["options"] = "-c search_path=" + schemas;
+  return s;
+}
+
+TEST_F(PostgresSink, ProgressTableIsCreatedInTheFirstSchemaOfTheSearchPath) {
+  exec("CREATE SCHEMA progress_home");
+  auto sink = wb::sink::make_sink(with_search_path(*pg_, "progress_home,public"));
+  sink->ensure_progress_table();
+  EXPECT_EQ(query("SELECT to_regclass('progress_home.writebehind_progress') IS NOT NULL"), (Rows{{"t"}}));
+  wb::sink::Progress p{"home-job", "c1", "1-0", "2-0", ""};
+  sink->begin();
+  sink->write_progress(p);
+  sink->commit();
+  EXPECT_EQ(query("SELECT job, consumer, committed_id FROM progress_home.writebehind_progress"),
+            (Rows{{"home-job", "c1", "2-0"}}));
+  // The columns and their types.
+  EXPECT_EQ(query("SELECT column_name, data_type, is_nullable FROM information_schema.columns"
+                  " WHERE table_schema = 'progress_home' AND table_name = 'writebehind_progress'"
+                  " ORDER BY ordinal_position"),
+            (Rows{{"job", "text", "NO"},
+                  {"consumer", "text", "NO"},
+                  {"batch_first_id", "text", "NO"},
+                  {"committed_id", "text", "NO"},
+                  {"rejected", "text", "NO"},
+                  {"updated_at", "timestamp with time zone", "NO"}}));
+  // A sink with the default search_path has its own table (public), without that row.
+  auto plain = wb::sink::make_sink(settings_for(*pg_));
+  plain->ensure_progress_table();
+  EXPECT_FALSE(plain->read_progress("home-job", "c1").has_value());
+  EXPECT_EQ(query("SELECT to_regclass('public.writebehind_progress') IS NOT NULL"), (Rows{{"t"}}));
+}
+
+TEST_F(PostgresSink, ProgressTableWithoutCreatePermission) {
+  exec("CREATE SCHEMA progress_locked");
+  exec("DO $$ BEGIN CREATE ROLE progress_writer LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+  exec("GRANT USAGE ON SCHEMA progress_locked TO progress_writer");
+  auto s = with_search_path(*pg_, "progress_locked");
+  s.user = "progress_writer";
+  auto sink = wb::sink::make_sink(s);
+  // No CREATE on the schema: ensure fails, as a Schema error that names the cause.
+  try {
+    sink->ensure_progress_table();
+    FAIL() << "created the table without CREATE permission";
+  } catch (const SinkError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Schema) << e.what();
+    EXPECT_EQ(e.code(), "42501") << e.what();
+    EXPECT_NE(std::string(e.what()).find("permission denied"), std::string::npos) << e.what();
+  }
+  // Created by an administrator, with only DML granted: ensure, read and write all work.
+  wb::sink::make_sink(with_search_path(*pg_, "progress_locked"))->ensure_progress_table();
+  exec("GRANT SELECT, INSERT, UPDATE ON progress_locked.writebehind_progress TO progress_writer");
+  sink->ensure_progress_table();
+  wb::sink::Progress p{"locked-job", "c1", "1-0", "2-0", "[]"};
+  sink->begin();
+  sink->write_progress(p);
+  sink->commit();
+  auto back = sink->read_progress("locked-job", "c1");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->committed_id, "2-0");
+  EXPECT_EQ(back->rejected, "[]");
+  // Without UPDATE, the upsert of an existing row is denied: Schema, at commit.
+  exec("REVOKE UPDATE ON progress_locked.writebehind_progress FROM progress_writer");
+  auto again = wb::sink::make_sink(s);
+  again->begin();
+  std::string message;
+  ErrorKind kind = ErrorKind::Data;
+  try {
+    again->write_progress(p);
+    again->commit();
+    ADD_FAILURE() << "updated without UPDATE permission";
+  } catch (const SinkError& e) {
+    kind = e.kind();
+    message = e.what();
+  }
+  EXPECT_EQ(kind, ErrorKind::Schema) << message;
+  again->rollback();
+}
+
+TEST_F(PostgresSink, ProgressTableWithoutASchemaToCreateIn) {
+  auto sink = wb::sink::make_sink(with_search_path(*pg_, "no_such_schema"));
+  try {
+    sink->ensure_progress_table();
+    FAIL() << "created the table without a schema";
+  } catch (const SinkError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Schema) << e.what();
+  }
+}
+
+TEST_F(PostgresSink, ProgressWithANulByteIsADataError) {
+  sink_->ensure_progress_table();
+  sink_->begin();
+  std::string message;
+  ErrorKind kind = ErrorKind::Transient;
+  try {
+    sink_->write_progress({"nul-job", "c1", "1-0", "2-0", std::string("a\0b", 3)});
+    sink_->commit();
+    ADD_FAILURE() << "stored a NUL byte in text";
+  } catch (const SinkError& e) {
+    kind = e.kind();
+    message = e.what();
+  }
+  EXPECT_EQ(kind, ErrorKind::Data) << message;  // never silently cut at the NUL
+  sink_->rollback();
+  EXPECT_FALSE(sink_->read_progress("nul-job", "c1").has_value());
+}
+
+TEST_F(PostgresSink, ConcurrentEnsureOfTheProgressTable) {
+  exec("CREATE SCHEMA progress_race");
+  constexpr int kSinks = 6;
+  std::vector<std::unique_ptr<wb::sink::Sink>> sinks;
+  for (int i = 0; i < kSinks; ++i) {
+    sinks.push_back(wb::sink::make_sink(with_search_path(*pg_, "progress_race")));
+    ASSERT_TRUE(sinks.back()->ping());  // connected before the race starts
+  }
+  std::vector<std::string> errors(kSinks);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kSinks; ++i)
+    threads.emplace_back([&, i] {
+      try {
+        sinks[i]->ensure_progress_table();
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kSinks; ++i) EXPECT_EQ(errors[i], "") << "sink " << i;
+  EXPECT_EQ(query("SELECT count(*) FROM progress_race.writebehind_progress"), (Rows{{"0"}}));
+}
+
+TEST_F(PostgresSink, ProgressOnAStoppedServerIsTransient) {
+  PostgresServer own;  // not the shared server: this one is stopped
+  own.create_database("db");
+  auto sink = wb::sink::make_sink(settings_for(own, "db"));
+  sink->ensure_progress_table();
+  wb::sink::Progress p{"job", "c1", "1-0", "2-0", ""};
+  sink->begin();
+  sink->write_progress(p);
+  sink->commit();
+  own.stop();
+  auto transient = [&](auto&& f) {
+    try {
+      f();
+      ADD_FAILURE() << "succeeded on a stopped server";
+    } catch (const SinkError& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Transient) << e.what();
+    }
+  };
+  transient([&] { sink->read_progress("job", "c1"); });
+  transient([&] { sink->ensure_progress_table(); });
+  own.start();
+  // Reconnected: the sink writes again.
+  p.committed_id = "3-0";
+  sink->begin();
+  sink->write_progress(p);
+  sink->commit();
+  EXPECT_EQ(own.query("SELECT committed_id FROM writebehind_progress", "db"), (Rows{{"3-0"}}));
+}
+
 }  // namespace
 }  // namespace wbtest

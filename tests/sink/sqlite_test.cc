@@ -169,5 +169,52 @@ TEST(SqliteSink, UnknownConnectionTypeIsRejected) {
   EXPECT_THROW(wb::sink::make_sink(s), SinkError);
 }
 
+TEST(SqliteSink, ProgressTableIsCreatedInMain) {
+  SqliteTarget t;
+  auto sink = wb::sink::make_sink(t.settings());
+  sink->ensure_progress_table();
+  EXPECT_EQ(t.query("SELECT type FROM main.sqlite_master WHERE name = 'writebehind_progress'"), (Rows{{"table"}}));
+  EXPECT_EQ(t.query("SELECT name, type, \"notnull\", pk FROM pragma_table_info('writebehind_progress', 'main')"
+                    " ORDER BY cid"),
+            (Rows{{"job", "TEXT", "1", "1"},
+                  {"consumer", "TEXT", "1", "2"},
+                  {"batch_first_id", "TEXT", "1", "0"},
+                  {"committed_id", "TEXT", "1", "0"},
+                  {"rejected", "TEXT", "1", "0"},
+                  {"updated_at", "TEXT", "1", "0"}}));
+  wb::sink::Progress p{"job", "c1", "1-0", "2-0", std::string("nul\0inside", 10)};  // SQLite keeps every byte
+  sink->begin();
+  sink->write_progress(p);
+  sink->commit();
+  auto back = sink->read_progress("job", "c1");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->rejected, p.rejected);
+  // updated_at is UTC "YYYY-MM-DD HH:MM:SS.SSS", within a minute of the database's clock.
+  EXPECT_EQ(t.query("SELECT length(updated_at), abs(julianday(updated_at) - julianday('now')) < 1.0 / 1440"
+                    " FROM writebehind_progress"),
+            (Rows{{"23", "1"}}));
+}
+
+TEST(SqliteSink, ProgressWaitsForTheWriteLockLikeABatch) {
+  SqliteTarget t;
+  auto settings = t.settings();
+  settings.busy_timeout = std::chrono::seconds(0);
+  auto sink = wb::sink::make_sink(settings);
+  sink->ensure_progress_table();
+  SqliteConnection holder(settings.database);
+  holder.exec("BEGIN IMMEDIATE");
+  holder.exec("INSERT INTO writebehind_progress VALUES ('held', 'c1', '1-0', '2-0', '', '')");
+  // Reads see the last committed state while another connection writes (WAL).
+  EXPECT_FALSE(sink->read_progress("held", "c1").has_value());
+  try {
+    sink->begin();
+    FAIL() << "begin succeeded while another connection held the write lock";
+  } catch (const SinkError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Transient) << e.what();
+  }
+  holder.exec("COMMIT");
+  EXPECT_TRUE(sink->read_progress("held", "c1").has_value());
+}
+
 }  // namespace
 }  // namespace wbtest
