@@ -49,9 +49,9 @@ std::vector<wb::ChangeRecord> records(bool strings, bool full) {
     r.redis_key = "person:" + std::to_string(i);
     r.format = full ? wb::RowFormat::Full : wb::RowFormat::DataOnly;
     if (full) {
-      r.record = json{{"key", {{"key", r.redis_key}}}, {"before", nullptr}, {"after", data(i, strings)}, {"opcode", "c"}};
+      r.set_record(json{{"key", {{"key", r.redis_key}}}, {"before", nullptr}, {"after", data(i, strings)}, {"opcode", "c"}});
     } else {
-      r.record = data(i, strings);
+      r.set_record(data(i, strings));
     }
     out.push_back(std::move(r));
   }

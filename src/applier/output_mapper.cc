@@ -4,8 +4,9 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <numeric>
+#include <span>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "source/record_path.h"
 
@@ -25,12 +26,21 @@ bool complete(const KeyTuple& t) {
 }
 
 // The object whose members are a record's fields: the record itself, or `after` in full format.
+// Not for flat records (it would build their JSON): see flat_columns().
 const json* fields_of(const ChangeRecord& rec) {
+  const json& record = rec.record();
   if (rec.format == RowFormat::Full) {
-    auto it = rec.record.find("after");
-    return it != rec.record.end() && it->is_object() ? &*it : nullptr;
+    auto it = record.find("after");
+    return it != record.end() && it->is_object() ? &*it : nullptr;
   }
-  return rec.record.is_object() ? &rec.record : nullptr;
+  return record.is_object() ? &record : nullptr;
+}
+
+// A flat record's fields as columns: its own fields in data_only; none in full format (a flat
+// record is an object of strings, so it has no `after` object).
+std::span<const EntryField> flat_columns(const ChangeRecord& rec) {
+  if (rec.format == RowFormat::Full) return {};
+  return rec.flat_fields();
 }
 
 }  // namespace
@@ -103,7 +113,7 @@ std::optional<std::string> OutputMapper::check_row(const ChangeRecord& rec) cons
   }
   if (plan_.keyed() && op_of(rec) != Op::Delete) {
     for (const auto& k : plan_.keys) {
-      if (!resolve_text(rec, k.source)) {
+      if (!has_value(rec, k.source)) {
         return "no value for key column '" + k.column + "' (source '" + k.source + "')";
       }
     }
@@ -123,6 +133,18 @@ KeyTuple OutputMapper::key_tuple(const ChangeRecord& rec) const {
 }
 
 std::optional<std::string> OutputMapper::value_of(const ChangeRecord& rec, const std::string& column) const {
+  if (rec.is_flat()) {
+    if (rec.format == RowFormat::Full) return std::nullopt;
+    if (const std::string* v = rec.flat_field(column)) return *v;
+    // As the JSON object would answer below: the case-insensitive match that sorts first (its last
+    // occurrence when repeated).
+    const EntryField* best = nullptr;
+    for (const EntryField& f : rec.flat_fields()) {
+      if (iequals(f.first, column) && (best == nullptr || f.first <= best->first)) best = &f;
+    }
+    if (best == nullptr) return std::nullopt;
+    return best->second;
+  }
   const json* fields = fields_of(rec);
   if (fields == nullptr) return std::nullopt;
   if (auto it = fields->find(column); it != fields->end()) return json_to_text(*it);
@@ -135,17 +157,22 @@ std::optional<std::string> OutputMapper::value_of(const ChangeRecord& rec, const
 
 std::vector<std::string> OutputMapper::chunk_value_columns(const std::vector<const ChangeRecord*>& rows) {
   if (!auto_columns_) return mapped_columns_;
-  for (const ChangeRecord* rec : rows) {
-    const json* fields = fields_of(*rec);
-    if (fields == nullptr) continue;
-    for (auto m = fields->begin(); m != fields->end(); ++m) {
-      for (const auto& c : candidate_columns_) {
-        if (iequals(m.key(), c)) {
-          seen_columns_.insert(c);
-          break;
-        }
+  auto see = [this](std::string_view field) {
+    for (const auto& c : candidate_columns_) {
+      if (iequals(field, c)) {
+        seen_columns_.insert(c);
+        break;
       }
     }
+  };
+  for (const ChangeRecord* rec : rows) {
+    if (rec->is_flat()) {
+      for (const EntryField& f : flat_columns(*rec)) see(f.first);
+      continue;
+    }
+    const json* fields = fields_of(*rec);
+    if (fields == nullptr) continue;
+    for (auto m = fields->begin(); m != fields->end(); ++m) see(m.key());
   }
   std::vector<std::string> cols;
   for (const auto& c : candidate_columns_) {  // table order
@@ -212,82 +239,129 @@ struct TupleLess {
   bool operator()(const KeyTuple* a, const KeyTuple* b) const { return *a < *b; }
 };
 
+std::string_view redis_key_of(const ChangeRecord& rec) {
+  return rec.redis_key.empty() ? std::string_view(rec.entry_id) : std::string_view(rec.redis_key);
+}
+
+// Target key tuple -> the record whose row it gets. Sorted vectors rather than maps and hash
+// tables: a chunk is small, and this runs for every record of every chunk (no node allocations).
+using UpsertList = std::vector<std::pair<const KeyTuple*, const ChangeRecord*>>;
+
+// Sorts by tuple and keeps one entry per tuple: of equal tuples, the one given last.
+void keep_last_per_tuple(UpsertList& list) {
+  std::stable_sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  size_t kept = 0;
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i + 1 < list.size() && !(*list[i].first < *list[i + 1].first)) continue;  // a later equal one wins
+    list[kept++] = list[i];
+  }
+  list.resize(kept);
+}
+
+bool has_tuple(const UpsertList& sorted, const KeyTuple& tuple) {
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), tuple, [](const auto& e, const KeyTuple& t) { return *e.first < t; });
+  return it != sorted.end() && *it->first == tuple;
+}
+
+// The positions 0..n-1 ordered by less, stream order kept among equals.
+template <typename Less>
+std::vector<size_t> stable_order(size_t n, Less less) {
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), less);
+  return order;
+}
+
 }  // namespace
 
 void OutputMapper::plan_keyed(const std::vector<const ChangeRecord*>& chunk, OutputChunkPlan& out) {
   const size_t arity = plan_.keys.size();
-  // Target key -> the record whose row it gets, and the rows to delete.
-  std::map<const KeyTuple*, const ChangeRecord*, TupleLess> upserts;
+  // Target key -> the record whose row it gets (sorted, one per tuple), and the rows to delete.
+  UpsertList upserts;
   std::vector<const KeyTuple*> deletes;
   std::vector<KeyTuple> record_deletes;  // d records that name their row themselves (never tracked)
-  std::unordered_set<std::string_view> touched;  // Redis keys of this chunk
+  std::vector<std::string_view> touched;  // Redis keys of this chunk, sorted
 
   // Tracked keys: what each Redis key wrote before this chunk, and its final state in the chunk.
   struct KeyState {
     std::string_view key;
     const KeyTuple* initial = nullptr;  // owned by the tracker, unchanged while planning
     std::optional<KeyTuple> final;
-    size_t last = 0;  // position of the key's last record
+    size_t first = 0;  // position of the key's first record
+    size_t last = 0;   // ... and of its last
   };
   std::vector<KeyState> states;
   std::vector<KeyTuple> last_ops;  // without tracking: per record, its key tuple
-  std::map<const KeyTuple*, const ChangeRecord*, TupleLess> last;  // without tracking: nullptr = deleted
 
   if (tracker_ != nullptr) {
-    std::unordered_map<std::string_view, size_t> index;
-    index.reserve(chunk.size());
+    // The records of each Redis key, in stream order: sorted by key, stably.
+    std::vector<size_t> order = stable_order(
+        chunk.size(), [&](size_t a, size_t b) { return redis_key_of(*chunk[a]) < redis_key_of(*chunk[b]); });
     states.reserve(chunk.size());
-    for (size_t i = 0; i < chunk.size(); ++i) {
-      const ChangeRecord& rec = *chunk[i];
-      std::string_view rkey = rec.redis_key.empty() ? std::string_view(rec.entry_id) : std::string_view(rec.redis_key);
-      auto [it, inserted] = index.try_emplace(rkey, states.size());
-      if (inserted) {
-        const KeyTuple* initial = tracker_->current(rkey);
-        if (initial != nullptr && initial->size() != arity) initial = nullptr;  // tracked under other keys
-        states.push_back({rkey, initial, std::nullopt, i});
-      }
-      KeyState& st = states[it->second];
-      st.last = i;
-      if (op_of(rec) == Op::Delete) {
-        st.final.reset();
-        if (st.initial == nullptr) {
-          KeyTuple tuple = key_tuple(rec);
-          if (complete(tuple)) record_deletes.push_back(std::move(tuple));  // e.g. keys from key.key
+    touched.reserve(chunk.size());
+    for (size_t g = 0; g < order.size();) {
+      std::string_view rkey = redis_key_of(*chunk[order[g]]);
+      const KeyTuple* initial = tracker_->current(rkey);
+      if (initial != nullptr && initial->size() != arity) initial = nullptr;  // tracked under other keys
+      KeyState st{rkey, initial, std::nullopt, order[g], order[g]};
+      touched.push_back(rkey);
+      for (; g < order.size() && redis_key_of(*chunk[order[g]]) == rkey; ++g) {
+        const ChangeRecord& rec = *chunk[order[g]];
+        st.last = order[g];
+        if (op_of(rec) == Op::Delete) {
+          st.final.reset();
+          if (st.initial == nullptr) {
+            KeyTuple tuple = key_tuple(rec);
+            if (complete(tuple)) record_deletes.push_back(std::move(tuple));  // e.g. keys from key.key
+          }
+        } else {
+          st.final = key_tuple(rec);
         }
-      } else {
-        st.final = key_tuple(rec);
       }
+      states.push_back(std::move(st));
     }
+    // Keys in the order they first appear (tracking reports them so); no pointer into states yet.
+    std::sort(states.begin(), states.end(), [](const KeyState& a, const KeyState& b) { return a.first < b.first; });
     // The rows keys end with; when two keys end on the same row, the later record wins.
     std::vector<const KeyState*> by_last;
     by_last.reserve(states.size());
     for (const KeyState& st : states) {
-      touched.insert(st.key);
       if (st.final) by_last.push_back(&st);
     }
     std::sort(by_last.begin(), by_last.end(), [](const KeyState* a, const KeyState* b) { return a->last < b->last; });
-    for (const KeyState* st : by_last) upserts.insert_or_assign(&*st->final, chunk[st->last]);
+    upserts.reserve(by_last.size());
+    for (const KeyState* st : by_last) upserts.emplace_back(&*st->final, chunk[st->last]);
+    keep_last_per_tuple(upserts);
     // The rows keys wrote before and no longer write (deleted, or their key columns changed).
     for (const KeyState& st : states) {
       if (st.initial != nullptr && (!st.final || *st.final != *st.initial)) deletes.push_back(st.initial);
     }
     for (const KeyTuple& t : record_deletes) deletes.push_back(&t);
   } else {
-    // No Redis key: last op per target key wins.
+    // No Redis key: last op per target key wins (a d without a complete key decides nothing).
     last_ops.reserve(chunk.size());
     for (const ChangeRecord* rec : chunk) last_ops.push_back(key_tuple(*rec));
-    for (size_t i = 0; i < chunk.size(); ++i) {
-      if (op_of(*chunk[i]) == Op::Delete) {
-        if (complete(last_ops[i])) last[&last_ops[i]] = nullptr;
-      } else {
-        last[&last_ops[i]] = chunk[i];
+    std::vector<size_t> order =
+        stable_order(chunk.size(), [&](size_t a, size_t b) { return last_ops[a] < last_ops[b]; });
+    for (size_t g = 0; g < order.size();) {
+      const KeyTuple& tuple = last_ops[order[g]];
+      bool decided = false;
+      const ChangeRecord* winner = nullptr;  // nullptr: deleted
+      for (; g < order.size() && last_ops[order[g]] == tuple; ++g) {
+        const ChangeRecord* rec = chunk[order[g]];
+        if (op_of(*rec) != Op::Delete) {
+          winner = rec;
+          decided = true;
+        } else if (complete(tuple)) {
+          winner = nullptr;
+          decided = true;
+        }
       }
-    }
-    for (const auto& [tuple, rec] : last) {
-      if (rec != nullptr) {
-        upserts.emplace(tuple, rec);
+      if (!decided) continue;
+      if (winner != nullptr) {
+        upserts.emplace_back(&tuple, winner);  // in tuple order, one per tuple
       } else {
-        deletes.push_back(tuple);
+        deletes.push_back(&tuple);
       }
     }
   }
@@ -302,9 +376,10 @@ void OutputMapper::plan_keyed(const std::vector<const ChangeRecord*>& chunk, Out
   for (size_t i = 0; i < deletes.size(); ++i) {
     const KeyTuple& tuple = *deletes[i];
     if (i > 0 && *deletes[i - 1] == tuple) continue;
-    if (upserts.contains(&tuple)) continue;  // a key of this chunk ends with that row
-    if (tracker_ != nullptr &&
-        tracker_->staged_owner_exists(tuple, [&](const std::string& k) { return touched.contains(k); })) {
+    if (has_tuple(upserts, tuple)) continue;  // a key of this chunk ends with that row
+    if (tracker_ != nullptr && tracker_->staged_owner_exists(tuple, [&](const std::string& k) {
+          return std::binary_search(touched.begin(), touched.end(), std::string_view(k));
+        })) {
       continue;  // an earlier transaction of this batch gave the row to another key
     }
     w.deletes.push_back(tuple);

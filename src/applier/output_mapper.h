@@ -22,6 +22,11 @@
 // chunk — or any record this output saw since it started — has as a field; a record without such a
 // field writes NULL (a field removed with HDEL clears its column). Columns no record ever names
 // (defaults such as created_at) are left alone.
+//
+// Flat records (source/change_record.h) are read as they are — mapped paths, columns without a
+// mapping, key checks — without building their JSON; only foreach (an expression) builds it.
+// Coalescing uses sorted vectors, not maps or hash tables: no allocation per record beyond its
+// key tuple and its row.
 #pragma once
 #include <optional>
 #include <set>
@@ -39,7 +44,8 @@ namespace wb::applier {
 // The result of mapping one chunk of records to one output.
 struct OutputChunkPlan {
   std::vector<sink::TableWrite> writes;  // to write in this order, in the chunk's transaction
-  // What key tracking becomes once the transaction commits (stage into the KeyTracker).
+  // What key tracking becomes once the transaction commits (stage into the KeyTracker); each Redis
+  // key of the chunk once, in the order of its first record.
   std::vector<std::pair<std::string, std::optional<KeyTuple>>> tracking;
 };
 

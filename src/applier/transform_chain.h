@@ -1,8 +1,10 @@
 // The seam between decoding and coalescing where a job's transform blocks (filter, add_field,
 // remove_field, rename_field, map — src/transform) run. The applier only knows this interface:
-// each record goes through apply() in stream order; the chain may rewrite record.record freely
-// (the Redis key, op, entry id and original fields stay with the ChangeRecord), drop it (counted
-// as filtered) or reject it (an expression failed on this record: dead-lettered like a data error).
+// each record goes through apply() in stream order; the chain may rewrite the record freely with
+// mutable_record() / set_record() (change_record.h; a record no block touches stays flat, and its
+// JSON is never built) — the Redis key, op, entry id and original fields stay with the
+// ChangeRecord —, drop it (counted as filtered) or reject it (an expression failed on this record:
+// dead-lettered like a data error).
 //
 // Records of op d reach the chain too (data_only: an empty record); a chain that filters on field
 // values should normally let them through, or deletes would never reach the target.

@@ -82,7 +82,7 @@ class Tracer {
     if (!rec.redis_key.empty()) out << " key " << rec.redis_key;
     out << " op " << op_code(rec.op);
     if (!rec.cmd.empty()) out << " (" << rec.cmd << ")";
-    out << "\n  in:  " << dump(rec.record) << "\n";
+    out << "\n  in:  " << dump(rec.record()) << "\n";
     applier::TransformOutcome outcome;
     if (rec.op == Op::Delete) {
       out << "  a delete passes every block unchanged\n";
@@ -103,7 +103,7 @@ class Tracer {
             if (b.kind() == config::TransformKind::kFilter) {
               out << "kept\n";
             } else {
-              out << dump(r.record) << "\n";
+              out << dump(r.record()) << "\n";
             }
         }
       });
@@ -113,7 +113,7 @@ class Tracer {
       return false;
     }
     if (outcome.verdict == applier::TransformOutcome::Verdict::Reject) return true;
-    out << "  out: " << dump(rec.record) << "\n";
+    out << "  out: " << dump(rec.record()) << "\n";
     bool rejected = false;
     for (const OutputEffect& e : outputs_.describe(rec)) {
       out << "  " << e.title << ":\n";

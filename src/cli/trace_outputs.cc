@@ -60,11 +60,12 @@ applier::LoadStrategy strategy_of(config::LoadStrategy s) {
 
 // The members of a record that are candidate columns when a relational.write has no mapping.
 const json* fields_of(const ChangeRecord& rec) {
+  const json& record = rec.record();
   if (rec.format == RowFormat::Full) {
-    auto it = rec.record.find("after");
-    return it != rec.record.end() && it->is_object() ? &*it : nullptr;
+    auto it = record.find("after");
+    return it != record.end() && it->is_object() ? &*it : nullptr;
   }
-  return rec.record.is_object() ? &rec.record : nullptr;
+  return record.is_object() ? &record : nullptr;
 }
 
 std::string text_of(const json& v) {
@@ -267,7 +268,7 @@ OutputEffect redis_effect(const std::string& title, const config::RedisWrite& w,
     case config::RedisDataType::kJson: {
       json doc = json::object();
       for (const auto& [src, dst] : mapped) {
-        if (const json* v = find_path(rec.record, effective_path(rec.record, rec.format, src))) doc[dst] = *v;
+        if (const json* v = find_path(rec.record(), effective_path(rec, src))) doc[dst] = *v;
       }
       cmd = std::string(w.on_update == config::OnUpdate::kMerge ? "JSON.MERGE " : "JSON.SET ") + key + " $ " + doc.dump();
       break;

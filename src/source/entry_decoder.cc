@@ -54,7 +54,6 @@ DecodeResult decode_captured(StreamEntry& entry, RowFormat format) {
     }
   }
   ChangeRecord rec;
-  rec.entry_id = entry.id;
   rec.redis_key = f[0].second;
   auto op = parse_op(f[1].second);
   if (!op) return failure("malformed entry: unknown op '" + f[1].second + "'");
@@ -68,9 +67,22 @@ DecodeResult decode_captured(StreamEntry& entry, RowFormat format) {
   }
   rec.format = format;
 
+  // data_only hashes and deletes stay flat (change_record.h): the record is a range of the fields.
+  const bool is_hash = type == "hash";
+  if (format == RowFormat::DataOnly && (rec.op == Op::Delete || is_hash)) {
+    const size_t data_first = rec.op == Op::Delete ? f.size() : kHeaderPairs;
+    const size_t data_last = f.size();
+    rec.entry_id = std::move(entry.id);
+    rec.original = std::move(entry.fields);
+    rec.set_flat(data_first, data_last);
+    DecodeResult r;
+    r.record = std::move(rec);
+    return r;
+  }
+
   json data = json::object();
   if (rec.op != Op::Delete) {
-    if (type == "hash") {
+    if (is_hash) {
       for (size_t i = kHeaderPairs; i < f.size(); ++i) data[f[i].first] = f[i].second;
     } else if (type == "string" || type == "json") {
       if (f.size() != kHeaderPairs + 1 || f[kHeaderPairs].first != "value") {
@@ -88,7 +100,8 @@ DecodeResult decode_captured(StreamEntry& entry, RowFormat format) {
       return failure("malformed entry: type '" + type + "' for op " + std::string(1, op_code(rec.op)));
     }
   }
-  rec.record = format == RowFormat::Full ? wrap_full(rec.redis_key, rec.op, std::move(data)) : std::move(data);
+  rec.set_record(format == RowFormat::Full ? wrap_full(rec.redis_key, rec.op, std::move(data)) : std::move(data));
+  rec.entry_id = std::move(entry.id);
   rec.original = std::move(entry.fields);
   DecodeResult r;
   r.record = std::move(rec);
@@ -97,15 +110,18 @@ DecodeResult decode_captured(StreamEntry& entry, RowFormat format) {
 
 DecodeResult decode_app_event(StreamEntry& entry, RowFormat format) {
   ChangeRecord rec;
-  rec.entry_id = entry.id;
   rec.op = Op::Create;
   rec.format = format;
   // The entry id's first part is the time the application appended the event.
   std::from_chars(entry.id.data(), entry.id.data() + entry.id.size(), rec.ts_ms);
-  json data = json::object();
-  for (const auto& [field, value] : entry.fields) data[field] = value;
-  rec.record = format == RowFormat::Full ? wrap_full(entry.id, Op::Create, std::move(data)) : std::move(data);
+  if (format == RowFormat::Full) {
+    json data = json::object();
+    for (const auto& [field, value] : entry.fields) data[field] = value;  // a repeated field: the last wins
+    rec.set_record(wrap_full(entry.id, Op::Create, std::move(data)));
+  }
+  rec.entry_id = std::move(entry.id);
   rec.original = std::move(entry.fields);
+  if (format == RowFormat::DataOnly) rec.set_flat(0, rec.original.size());  // flat: every field
   DecodeResult r;
   r.record = std::move(rec);
   return r;
@@ -114,9 +130,13 @@ DecodeResult decode_app_event(StreamEntry& entry, RowFormat format) {
 }  // namespace
 
 DecodeResult decode_entry(StreamEntry entry, SourceKind kind, RowFormat format) {
-  if (entry.deleted) return failure("entry no longer exists in the stream");
-  DecodeResult r = kind == SourceKind::Captured ? decode_captured(entry, format) : decode_app_event(entry, format);
-  if (!r.record) r.original = std::move(entry.fields);
+  DecodeResult r = entry.deleted                  ? failure("entry no longer exists in the stream")
+                   : kind == SourceKind::Captured ? decode_captured(entry, format)
+                                                  : decode_app_event(entry, format);
+  if (!r.record) {
+    r.entry_id = std::move(entry.id);
+    r.original = std::move(entry.fields);
+  }
   return r;
 }
 

@@ -6,6 +6,9 @@
 // d -> {}. full: {key: {key: <k>}, before: null, after: <the data_only record, or null for d>,
 // opcode: c|u|d}. Stream-source entries: their fields are the record (strings), op c; in full
 // format key.key is the entry id.
+// data_only hashes, data_only deletes and data_only stream-source entries come out flat (their
+// fields stay in ChangeRecord::original; the JSON is built only if asked for, change_record.h);
+// every other record is decoded to JSON at once.
 #pragma once
 #include <optional>
 #include <string>
@@ -19,10 +22,12 @@ namespace wb {
 struct DecodeResult {
   std::optional<ChangeRecord> record;
   std::string error;     // set when record is empty
+  std::string entry_id;  // set when record is empty: the entry's id
   EntryFields original;  // set when record is empty: the entry as read, for the dead-letter stream
 };
 
-// Takes the entry by value: its fields move into ChangeRecord::original.
+// Takes the entry by value: its id and fields move into the ChangeRecord (entry_id, original), or
+// into the DecodeResult when it cannot be decoded — the caller needs no copy of either.
 DecodeResult decode_entry(StreamEntry entry, SourceKind kind, RowFormat format);
 
 }  // namespace wb

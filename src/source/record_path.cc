@@ -52,6 +52,18 @@ bool names_redis_key(const json& record, RowFormat format, std::string_view path
   return format == RowFormat::DataOnly && path == kRedisKeyPath && !(record.is_object() && record.contains("key"));
 }
 
+std::string_view effective_path(const ChangeRecord& rec, std::string_view path) {
+  if (rec.format == RowFormat::DataOnly && path.substr(0, kAfterPrefix.size()) == kAfterPrefix &&
+      path.size() > kAfterPrefix.size() && !rec.has_member("after")) {
+    return path.substr(kAfterPrefix.size());
+  }
+  return path;
+}
+
+bool names_redis_key(const ChangeRecord& rec, std::string_view path) {
+  return rec.format == RowFormat::DataOnly && path == kRedisKeyPath && !rec.has_member("key");
+}
+
 std::optional<std::string> json_to_text(const json& value) {
   switch (value.type()) {
     case json::value_t::null:
@@ -65,13 +77,28 @@ std::optional<std::string> json_to_text(const json& value) {
 }
 
 std::optional<std::string> resolve_text(const ChangeRecord& rec, std::string_view path) {
-  if (names_redis_key(rec.record, rec.format, path)) {
+  if (names_redis_key(rec, path)) {
     if (!rec.redis_key.empty()) return rec.redis_key;
     return rec.entry_id;  // stream-source jobs: the entry id stands for the key
   }
-  const json* v = find_path(rec.record, effective_path(rec.record, rec.format, path));
+  std::string_view effective = effective_path(rec, path);
+  if (rec.is_flat()) {
+    // An object of strings: only a field named by the whole path has a value (record_path.h).
+    const std::string* value = rec.flat_field(effective);
+    if (value == nullptr) return std::nullopt;
+    return *value;
+  }
+  const json* v = find_path(rec.record(), effective);
   if (v == nullptr) return std::nullopt;
   return json_to_text(*v);
+}
+
+bool has_value(const ChangeRecord& rec, std::string_view path) {
+  if (names_redis_key(rec, path)) return true;
+  std::string_view effective = effective_path(rec, path);
+  if (rec.is_flat()) return rec.flat_field(effective) != nullptr;
+  const json* v = find_path(rec.record(), effective);
+  return v != nullptr && !v->is_null() && !v->is_discarded();
 }
 
 }  // namespace wb

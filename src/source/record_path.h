@@ -10,6 +10,11 @@
 //  - The Redis key is always reachable as "key.key": in full format it is a real member of the
 //    record; in data_only it is a pseudo-field, unless the record has a field named "key" (then
 //    that field wins, exactly like "after."). For stream-source jobs key.key is the entry id.
+//
+// On a flat record (change_record.h: an object of string members) the same rules reduce to one
+// lookup of the whole (effective) path among the fields: a string has no members, so a dotted path
+// that does not name a field is missing. The ChangeRecord functions below work on both forms and
+// never build a flat record's JSON.
 #pragma once
 #include <optional>
 #include <string>
@@ -34,11 +39,19 @@ std::string_view effective_path(const nlohmann::json& record, RowFormat format, 
 // True when, for this record, path names the Redis key pseudo-field (data_only, no "key" member).
 bool names_redis_key(const nlohmann::json& record, RowFormat format, std::string_view path);
 
+// The same two on a change record, flat or not.
+std::string_view effective_path(const ChangeRecord& rec, std::string_view path);
+bool names_redis_key(const ChangeRecord& rec, std::string_view path);
+
 // A JSON value as the text bound for a column: strings as they are; numbers and booleans as their
 // JSON text; objects and arrays as compact JSON; null -> nullopt (SQL NULL).
 std::optional<std::string> json_to_text(const nlohmann::json& value);
 
-// The value of path in a record, as column text; nullopt when missing or null.
+// The value of path in a record, as column text; nullopt when missing or null. On a flat record it
+// is the field's value copied once, straight into the result.
 std::optional<std::string> resolve_text(const ChangeRecord& rec, std::string_view path);
+
+// Whether resolve_text(rec, path) has a value, without copying it (checks of key columns).
+bool has_value(const ChangeRecord& rec, std::string_view path);
 
 }  // namespace wb

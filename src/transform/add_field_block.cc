@@ -29,7 +29,7 @@ class AddFieldBlock final : public Block {
       } catch (const std::exception& e) {
         return reject(f.field, e.what());
       }
-      if (auto why = assign_field(rec.record, rec.format, f.field, std::move(value))) return reject(f.field, *why);
+      if (auto why = assign_field(rec.mutable_record(), rec.format, f.field, std::move(value))) return reject(f.field, *why);
     }
     return TransformOutcome::keep();
   }

@@ -42,8 +42,9 @@ std::vector<ChangeRecord> ForeachExpander::expand(const ChangeRecord& rec) const
 
   // The parent's members every row needs, copied once here and once per row.
   json base = json::object();
-  if (rec.record.is_object()) {
-    for (auto it = rec.record.begin(); it != rec.record.end(); ++it) {
+  const json& record = rec.record();
+  if (record.is_object()) {
+    for (auto it = record.begin(); it != record.end(); ++it) {
       if (it.key() != alias_ && needed(it.key(), rec.format)) base[it.key()] = it.value();
     }
   }
@@ -56,8 +57,9 @@ std::vector<ChangeRecord> ForeachExpander::expand(const ChangeRecord& rec) const
     row.cmd = rec.cmd;
     row.ts_ms = rec.ts_ms;
     row.format = rec.format;
-    row.record = base;
-    row.record[alias_] = std::move(element);
+    json members = base;
+    members[alias_] = std::move(element);
+    row.set_record(std::move(members));
     rows.push_back(std::move(row));
   }
   return rows;

@@ -46,7 +46,7 @@ class MapBlock final : public Block {
         return reject("", e.what());
       }
       if (!result.is_object()) return reject("", std::string("the expression returned ") + type_name(result) + ", expected an object");
-      rec.record = std::move(result);
+      rec.set_record(std::move(result));
       return TransformOutcome::keep();
     }
     json out = json::object();
@@ -60,7 +60,7 @@ class MapBlock final : public Block {
       // Same names as add_field: in data_only, after.x is x.
       if (auto why = assign_field(out, rec.format, f.field, std::move(value))) return reject(f.field, *why);
     }
-    rec.record = std::move(out);
+    rec.set_record(std::move(out));
     return TransformOutcome::keep();
   }
 

@@ -76,13 +76,13 @@ Result RecordExpression::run(const json& record, RowFormat format, std::string_v
 
 json RecordExpression::evaluate(const ChangeRecord& rec) const {
   return run<json>(
-      rec.record, rec.format, key_of(rec), [](const expr::jmespath::Expression& e, const json& r) { return e.search(r); },
+      rec.record(), rec.format, key_of(rec), [](const expr::jmespath::Expression& e, const json& r) { return e.search(r); },
       [](const expr::sql::Expression& e, const expr::sql::FieldLookup& lookup) { return e.evaluate(lookup); });
 }
 
 bool RecordExpression::is_true(const ChangeRecord& rec) const {
   return run<bool>(
-      rec.record, rec.format, key_of(rec), [](const expr::jmespath::Expression& e, const json& r) { return e.is_true(r); },
+      rec.record(), rec.format, key_of(rec), [](const expr::jmespath::Expression& e, const json& r) { return e.is_true(r); },
       [](const expr::sql::Expression& e, const expr::sql::FieldLookup& lookup) { return e.is_true(lookup); });
 }
 

@@ -13,7 +13,7 @@ class RemoveFieldBlock final : public Block {
   RemoveFieldBlock(const config::TransformBlock& b, size_t index) : Block(b.kind, index), fields_(b.remove_fields) {}
 
   TransformOutcome apply(ChangeRecord& rec) const override {
-    for (const std::string& f : fields_) take_field(rec.record, rec.format, f);
+    for (const std::string& f : fields_) take_field(rec.mutable_record(), rec.format, f);
     return TransformOutcome::keep();
   }
 

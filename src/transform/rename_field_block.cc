@@ -17,9 +17,9 @@ class RenameFieldBlock final : public Block {
 
   TransformOutcome apply(ChangeRecord& rec) const override {
     for (const auto& [from, to] : renames_) {
-      auto value = take_field(rec.record, rec.format, from);
+      auto value = take_field(rec.mutable_record(), rec.format, from);
       if (!value) continue;
-      if (auto why = assign_field(rec.record, rec.format, to, std::move(*value))) return reject(from + " -> " + to, *why);
+      if (auto why = assign_field(rec.mutable_record(), rec.format, to, std::move(*value))) return reject(from + " -> " + to, *why);
     }
     return TransformOutcome::keep();
   }

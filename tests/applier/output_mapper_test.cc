@@ -1,8 +1,13 @@
 // OutputMapper without servers: rows (keys first, values as text), coalescing by key with key
-// tracking (deletes, key changes, renames), load strategies, columns without a mapping.
+// tracking (deletes, key changes, renames), load strategies, columns without a mapping, and flat
+// records (decoded hashes and stream entries) planned exactly like their JSON form.
 #include <gtest/gtest.h>
 
+#include <random>
+#include <set>
+
 #include "applier/output_mapper.h"
+#include "source/entry_decoder.h"
 
 using namespace wb;
 using namespace wb::applier;
@@ -17,7 +22,7 @@ ChangeRecord rec(const std::string& key, Op op, json data, int seq = 0) {
   r.entry_id = "1-" + std::to_string(seq);
   r.redis_key = key;
   r.op = op;
-  r.record = std::move(data);
+  r.set_record(std::move(data));
   return r;
 }
 
@@ -263,6 +268,34 @@ TEST(OutputMapper, WithoutRedisKeysLastOpPerTargetKeyWins) {
   EXPECT_EQ(plan.writes[0].upserts, (std::vector<Row>{row({"2", "b", std::nullopt}), row({"3", "c", std::nullopt})}));
 }
 
+TEST(OutputMapper, WithoutRedisKeysADeleteWithoutKeyValuesDeletesNothing) {
+  OutputPlan p = upsert_plan();
+  p.opcode_field = "op";
+  OutputMapper m(p, RowFormat::DataOnly, nullptr);
+  std::vector<ChangeRecord> v{rec("", Op::Create, {{"op", "d"}}), rec("", Op::Create, {{"id", "1"}, {"op", "c"}}),
+                              rec("", Op::Create, {{"op", "d"}})};
+  ASSERT_FALSE(m.check(v[0]).has_value());
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_TRUE(plan.writes[0].deletes.empty()) << "never DELETE ... WHERE id IS NULL";
+  EXPECT_EQ(plan.writes[0].upserts, (std::vector<Row>{row({"1", std::nullopt, std::nullopt})}));
+}
+
+TEST(OutputMapper, TrackingListsKeysInStreamOrder) {
+  KeyTracker tracker("t");
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  std::vector<ChangeRecord> v{rec("user:9", Op::Create, {{"id", "9"}}, 1), rec("user:10", Op::Create, {{"id", "10"}}, 2),
+                              rec("user:1", Op::Create, {{"id", "1"}}, 3), rec("user:9", Op::Update, {{"id", "90"}}, 4)};
+  auto plan = m.plan_chunk(ptrs(v));
+  ASSERT_EQ(plan.tracking.size(), 3u);
+  EXPECT_EQ(plan.tracking[0], (std::pair<std::string, std::optional<KeyTuple>>{"user:9", KeyTuple{"90"}}));
+  EXPECT_EQ(plan.tracking[1].first, "user:10");
+  EXPECT_EQ(plan.tracking[2].first, "user:1");
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_EQ(plan.writes[0].upserts, (std::vector<Row>{row({"1", std::nullopt, std::nullopt}), row({"10", std::nullopt, std::nullopt}),
+                                                      row({"90", std::nullopt, std::nullopt})}));
+}
+
 TEST(OutputMapper, CheckRejectsBadOpcodesAndMissingKeys) {
   OutputPlan p = upsert_plan();
   p.opcode_field = "op";
@@ -366,11 +399,11 @@ namespace {
 RowExpander lines_expander() {
   return [](const ChangeRecord& parent) {
     std::vector<ChangeRecord> rows;
-    auto it = parent.record.find("lines");
-    if (parent.op == Op::Delete || it == parent.record.end() || !it->is_array()) return rows;
+    auto it = parent.record().find("lines");
+    if (parent.op == Op::Delete || it == parent.record().end() || !it->is_array()) return rows;
     for (const auto& line : *it) {
       ChangeRecord row = parent;
-      row.record = {{"order", parent.record.value("order", json())}, {"line", line}};
+      row.set_record(json{{"order", parent.record().value("order", json())}, {"line", line}});
       rows.push_back(std::move(row));
     }
     return rows;
@@ -424,4 +457,153 @@ TEST(OutputMapper, ForeachRowsWithoutAKeyValueRejectTheRecord) {
   OutputMapper m(order_lines_plan(), RowFormat::DataOnly, nullptr);
   ChangeRecord bad = rec("order:2", Op::Create, json::parse(R"({"order": "o2", "lines": [{"qty": 1}]})"));
   EXPECT_TRUE(m.check(bad).has_value());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flat records (source/change_record.h): the mapper reads them without building their JSON, and
+// must plan exactly what it plans for the same records in JSON form — mapped paths, columns
+// without a mapping (case-insensitive matches included), key.key, after., deletes, repeats.
+
+namespace {
+
+constexpr int kRandomChunks = 300;
+
+bool same_writes(const sink::TableWrite& a, const sink::TableWrite& b) {
+  return a.key_columns == b.key_columns && a.value_columns == b.value_columns && a.upserts == b.upserts &&
+         a.deletes == b.deletes && a.appends == b.appends && a.replaces == b.replaces &&
+         a.type2_closes == b.type2_closes && a.type2_inserts == b.type2_inserts;
+}
+
+std::string describe(const OutputChunkPlan& p) {
+  std::string out;
+  for (const auto& w : p.writes) {
+    out += "[cols";
+    for (const auto& c : w.value_columns) out += " " + c;
+    for (const auto& r : w.upserts) out += " up:" + encode_key_tuple(r);
+    for (const auto& r : w.appends) out += " app:" + encode_key_tuple(r);
+    for (const auto& r : w.deletes) out += " del:" + encode_key_tuple(r);
+    out += "]";
+  }
+  return out;
+}
+
+struct FlatCase {
+  const char* name;
+  OutputPlan plan;
+  SourceKind kind;
+  bool tracked;
+};
+
+std::vector<FlatCase> flat_cases() {
+  std::vector<FlatCase> cases;
+  OutputPlan mapped;
+  mapped.name = "db.t";
+  mapped.table = {"", "t"};
+  mapped.keys = {{"id", "key.key"}};
+  mapped.mapping = {{"name", "name"}, {"city", "after.city"}, {"dotted", "a.b"}, {"nested", "a.c"}, {"key_field", "key"}};
+  mapped.strategy = LoadStrategy::Upsert;
+  cases.push_back({"mapped, tracked", mapped, SourceKind::Captured, true});
+  OutputPlan auto_cols = mapped;
+  auto_cols.mapping.clear();
+  cases.push_back({"auto columns, tracked", auto_cols, SourceKind::Captured, true});
+  OutputPlan by_field = auto_cols;
+  by_field.keys = {{"id", "name"}};
+  cases.push_back({"stream, auto columns, key from a field", by_field, SourceKind::Stream, false});
+  OutputPlan append = auto_cols;
+  append.keys.clear();
+  append.strategy = LoadStrategy::Append;
+  cases.push_back({"stream, append", append, SourceKind::Stream, false});
+  OutputPlan opcode = mapped;
+  opcode.opcode_field = "op";
+  cases.push_back({"opcode_field", opcode, SourceKind::Captured, true});
+  return cases;
+}
+
+}  // namespace
+
+TEST(OutputMapperFlat, PlansFlatRecordsLikeTheirJson) {
+  const std::vector<std::string> names = {"name", "Name", "NAME", "city", "CITY", "a.b", "a", "key", "key.key",
+                                          "after", "op", "ID", "id"};
+  const std::vector<std::string> values = {"", "x", "y", "c", "u", "d", "a value longer than the small string buffer"};
+  const std::vector<sink::Column> table = columns({"id", "name", "NAME", "city", "a.b", "op", "key"});
+  std::mt19937 rng(7);
+  auto pick = [&rng](const std::vector<std::string>& from) { return from[rng() % from.size()]; };
+  for (const FlatCase& c : flat_cases()) {
+    KeyTracker flat_tracker("f"), json_tracker("j");
+    OutputMapper flat_mapper(c.plan, RowFormat::DataOnly, c.tracked ? &flat_tracker : nullptr);
+    OutputMapper json_mapper(c.plan, RowFormat::DataOnly, c.tracked ? &json_tracker : nullptr);
+    flat_mapper.set_table_columns(table);
+    json_mapper.set_table_columns(table);
+    size_t rows_seen = 0, rejected = 0;
+    for (int n = 0; n < kRandomChunks; ++n) {
+      std::vector<ChangeRecord> flat, as_json;
+      const size_t size = 1 + rng() % 8;
+      for (size_t i = 0; i < size; ++i) {
+        StreamEntry e;
+        e.id = "1-" + std::to_string(n * 10 + static_cast<int>(i));
+        const bool is_delete = c.kind == SourceKind::Captured && rng() % 5 == 0;
+        if (c.kind == SourceKind::Captured) {
+          e.fields = {{"key", "k:" + std::to_string(rng() % 4)}, {"op", is_delete ? "d" : "u"}, {"cmd", "hset"},
+                      {"type", is_delete ? "none" : "hash"}, {"ts", "1"}};
+        }
+        std::set<std::string> used;
+        for (size_t f = rng() % 7; f > 0; --f) {
+          std::string name = pick(names);
+          if (c.kind == SourceKind::Captured && !used.insert(name).second) continue;  // hash fields are unique
+          e.fields.emplace_back(name, pick(values));
+        }
+        auto decoded = decode_entry(std::move(e), c.kind, RowFormat::DataOnly);
+        ASSERT_TRUE(decoded.record) << decoded.error;
+        ASSERT_TRUE(decoded.record->is_flat());
+        ChangeRecord j = *decoded.record;
+        j.set_record(decoded.record->record());
+        auto why_flat = flat_mapper.check(*decoded.record);
+        auto why_json = json_mapper.check(j);
+        ASSERT_EQ(why_flat, why_json) << c.name;
+        if (why_flat) {
+          ++rejected;
+          continue;
+        }
+        EXPECT_EQ(flat_mapper.writes(*decoded.record), json_mapper.writes(j));
+        flat.push_back(std::move(*decoded.record));
+        as_json.push_back(std::move(j));
+      }
+      for (const auto& r : flat) ASSERT_TRUE(r.is_flat());
+      OutputChunkPlan a = flat_mapper.plan_chunk(ptrs(flat));
+      OutputChunkPlan b = json_mapper.plan_chunk(ptrs(as_json));
+      ASSERT_EQ(a.writes.size(), b.writes.size()) << c.name << ": " << describe(a) << " vs " << describe(b);
+      for (size_t w = 0; w < a.writes.size(); ++w) {
+        EXPECT_TRUE(same_writes(a.writes[w], b.writes[w])) << c.name << ": " << describe(a) << " vs " << describe(b);
+        rows_seen += a.writes[w].upserts.size() + a.writes[w].appends.size();
+      }
+      EXPECT_EQ(a.tracking, b.tracking) << c.name;
+      for (auto& [key, tuple] : a.tracking) flat_tracker.remember(key, tuple);
+      for (auto& [key, tuple] : b.tracking) json_tracker.remember(key, tuple);
+    }
+    // Both outcomes occur, or the comparison proves little.
+    EXPECT_GT(rows_seen, static_cast<size_t>(kRandomChunks / 10)) << c.name;
+    if (!c.plan.opcode_field.empty()) {
+      EXPECT_GT(rejected, 0u) << c.name;
+    }
+  }
+}
+
+TEST(OutputMapperFlat, ColumnsWithoutMappingMatchFieldsIgnoringCaseLikeTheJsonOrder) {
+  // Two fields match column "name" ignoring case: the JSON object answers with the one that sorts
+  // first ("NAME" < "Name"); a repeated stream field answers with its last value.
+  OutputPlan p;
+  p.name = "db.t";
+  p.table = {"", "t"};
+  p.strategy = LoadStrategy::Append;
+  OutputMapper m(p, RowFormat::DataOnly, nullptr);
+  m.set_table_columns(columns({"name"}));
+  StreamEntry e;
+  e.id = "5-1";
+  e.fields = {{"Name", "mixed"}, {"NAME", "upper"}, {"NAME", "upper again"}};
+  auto decoded = decode_entry(e, SourceKind::Stream, RowFormat::DataOnly);
+  ASSERT_TRUE(decoded.record && decoded.record->is_flat());
+  auto plan = m.plan_chunk({&*decoded.record});
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_EQ(plan.writes[0].appends, (std::vector<Row>{row({"upper again"})}));
+  EXPECT_TRUE(decoded.record->is_flat());
 }

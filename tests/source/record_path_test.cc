@@ -16,7 +16,7 @@ wb::ChangeRecord record(json data, RowFormat format = RowFormat::DataOnly, std::
   r.entry_id = "5-0";
   r.redis_key = std::move(key);
   r.format = format;
-  r.record = std::move(data);
+  r.set_record(std::move(data));
   return r;
 }
 

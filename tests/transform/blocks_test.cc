@@ -79,9 +79,9 @@ TEST(Filter, NeverSwallowsDeletes) {
                                 full);
     wb::ChangeRecord out;
     wb::ChangeRecord del = make_record({}, full ? RowFormat::Full : RowFormat::DataOnly, Op::Delete);
-    json before = del.record;
+    json before = del.record();
     EXPECT_EQ(run(*t, del, &out).verdict, Verdict::Keep);
-    EXPECT_EQ(out.record, before) << "a delete passes every block unchanged";
+    EXPECT_EQ(out.record(), before) << "a delete passes every block unchanged";
   }
 }
 
@@ -96,7 +96,7 @@ TEST(AddField, SingleFormBothLanguages) {
   for (auto* t : {j.get(), s.get()}) {
     wb::ChangeRecord out;
     ASSERT_EQ(run(*t, make_record({{"first_name", "Ann"}, {"last_name", "Lee"}}), &out).verdict, Verdict::Keep);
-    EXPECT_EQ(out.record, json({{"first_name", "Ann"}, {"last_name", "Lee"}, {"full_name", "Ann Lee"}}));
+    EXPECT_EQ(out.record(), json({{"first_name", "Ann"}, {"last_name", "Lee"}, {"full_name", "Ann Lee"}}));
   }
 }
 
@@ -105,11 +105,11 @@ TEST(AddField, DottedNamesCreateNestedObjects) {
                               "      expression: country_code || ' - ' || UPPER(country_name)\n");
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"country_code", "FR"}, {"country_name", "France"}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record["address"], json({{"label", "FR - FRANCE"}}));
+  EXPECT_EQ(out.record().at("address"), json({{"label", "FR - FRANCE"}}));
   // An existing object gets the member; the others stay.
   ASSERT_EQ(run(*t, make_record({{"country_code", "FR"}, {"country_name", "x"}, {"address", {{"city", "Paris"}}}}), &out).verdict,
             Verdict::Keep);
-  EXPECT_EQ(out.record["address"], json({{"city", "Paris"}, {"label", "FR - X"}}));
+  EXPECT_EQ(out.record().at("address"), json({{"city", "Paris"}, {"label", "FR - X"}}));
 }
 
 TEST(AddField, FieldsListInOrderEachSeeingThePreviousOnes) {
@@ -120,7 +120,7 @@ TEST(AddField, FieldsListInOrderEachSeeingThePreviousOnes) {
       "        - field: meta.upper\n          language: jmespath\n          expression: upper(full_name)\n");
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"first", "Ann"}, {"last", "Lee"}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"first", "Ann"}, {"last", "Lee"}, {"full_name", "Ann Lee"}, {"name_length", 7},
+  EXPECT_EQ(out.record(), json({{"first", "Ann"}, {"last", "Lee"}, {"full_name", "Ann Lee"}, {"name_length", 7},
                               {"meta", {{"upper", "ANN LEE"}}}}));
 }
 
@@ -128,7 +128,7 @@ TEST(AddField, ReplacesAnExistingField) {
   auto t = compile_transforms("  - uses: add_field\n    with:\n      field: name\n      language: jmespath\n      expression: upper(name)\n");
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"name", "ann"}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"name", "ANN"}}));
+  EXPECT_EQ(out.record(), json({{"name", "ANN"}}));
 }
 
 TEST(AddField, FullRowFormatAddsUnderAfter) {
@@ -137,9 +137,9 @@ TEST(AddField, FullRowFormatAddsUnderAfter) {
                               true);
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, full_record({{"first", "Ann"}, {"last", "Lee"}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record["after"]["full_name"], "Ann Lee");
-  EXPECT_EQ(out.record["key"], json({{"key", "k:1"}}));
-  EXPECT_EQ(out.record["opcode"], "c");
+  EXPECT_EQ(out.record().at("after").at("full_name"), "Ann Lee");
+  EXPECT_EQ(out.record().at("key"), json({{"key", "k:1"}}));
+  EXPECT_EQ(out.record().at("opcode"), "c");
 }
 
 TEST(AddField, DataOnlyAfterPrefixMeansTheRecordItself) {
@@ -147,7 +147,7 @@ TEST(AddField, DataOnlyAfterPrefixMeansTheRecordItself) {
                               "      expression: after.code || '!'\n");
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"code", "a"}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"code", "a"}, {"label", "a!"}}));
+  EXPECT_EQ(out.record(), json({{"code", "a"}, {"label", "a!"}}));
 }
 
 TEST(AddField, JmespathSeesTheRedisKeyOnlyWhereItNamesIt) {
@@ -158,9 +158,9 @@ TEST(AddField, JmespathSeesTheRedisKeyOnlyWhereItNamesIt) {
       "        - field: entries\n          language: jmespath\n          expression: length(keys(@))\n");
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"name", "Ann"}, {"age", 3}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record["redis_key"], "k:1");
-  EXPECT_EQ(out.record["only_name"], json({{"name", "Ann"}}));
-  EXPECT_EQ(out.record["entries"], 4);  // name, age, redis_key, only_name: no synthetic `key`
+  EXPECT_EQ(out.record().at("redis_key"), "k:1");
+  EXPECT_EQ(out.record().at("only_name"), json({{"name", "Ann"}}));
+  EXPECT_EQ(out.record().at("entries"), 4);  // name, age, redis_key, only_name: no synthetic `key`
 }
 
 TEST(AddField, ARuntimeErrorRejectsTheRecordNamingTheBlockAndField) {
@@ -188,9 +188,9 @@ TEST(RemoveField, SingleAndListForms) {
   json rec = {{"id", 1}, {"credit_card", "4111"}, {"status", "x"}};
   wb::ChangeRecord out;
   ASSERT_EQ(run(*one, make_record(rec), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"id", 1}, {"status", "x"}}));
+  EXPECT_EQ(out.record(), json({{"id", 1}, {"status", "x"}}));
   ASSERT_EQ(run(*many, make_record(rec), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"id", 1}}));
+  EXPECT_EQ(out.record(), json({{"id", 1}}));
 }
 
 TEST(RemoveField, NestedPathsAndMissingFields) {
@@ -199,21 +199,21 @@ TEST(RemoveField, NestedPathsAndMissingFields) {
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"address", {{"zip", "75001"}, {"city", "Paris"}}}, {"tags", {"a", "b"}}}), &out).verdict,
             Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"address", {{"city", "Paris"}}}, {"tags", {"b"}}}));
+  EXPECT_EQ(out.record(), json({{"address", {{"city", "Paris"}}}, {"tags", {"b"}}}));
 }
 
 TEST(RemoveField, AMemberNamedByTheWholeDottedNameWins) {
   auto t = compile_transforms("  - uses: remove_field\n    with:\n      field: a.b\n");
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"a.b", 1}, {"a", {{"b", 2}}}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"a", {{"b", 2}}}}));
+  EXPECT_EQ(out.record(), json({{"a", {{"b", 2}}}}));
 }
 
 TEST(RemoveField, FullRowFormat) {
   auto t = compile_transforms("  - uses: remove_field\n    with:\n      field: after.secret\n", true);
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, full_record({{"secret", "s"}, {"id", "1"}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record["after"], json({{"id", "1"}}));
+  EXPECT_EQ(out.record().at("after"), json({{"id", "1"}}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -227,9 +227,9 @@ TEST(RenameField, SingleAndListFormsLeaveOtherFieldsAlone) {
   json rec = {{"fname", "Ann"}, {"lname", "Lee"}, {"age", "30"}};
   wb::ChangeRecord out;
   ASSERT_EQ(run(*one, make_record(rec), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"first_name", "Ann"}, {"lname", "Lee"}, {"age", "30"}}));
+  EXPECT_EQ(out.record(), json({{"first_name", "Ann"}, {"lname", "Lee"}, {"age", "30"}}));
   ASSERT_EQ(run(*many, make_record(rec), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"first_name", "Ann"}, {"last_name", "Lee"}, {"age", "30"}}));
+  EXPECT_EQ(out.record(), json({{"first_name", "Ann"}, {"last_name", "Lee"}, {"age", "30"}}));
 }
 
 TEST(RenameField, NestedPathsOnBothSides) {
@@ -239,14 +239,14 @@ TEST(RenameField, NestedPathsOnBothSides) {
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"address", {{"zip", "75001"}, {"street", "x"}}}, {"city", "Paris"}}), &out).verdict,
             Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"address", {{"street", "x"}, {"city", "Paris"}}}, {"postal", {{"code", "75001"}}}}));
+  EXPECT_EQ(out.record(), json({{"address", {{"street", "x"}, {"city", "Paris"}}}, {"postal", {{"code", "75001"}}}}));
 }
 
 TEST(RenameField, AMissingFromFieldIsNotAnError) {
   auto t = compile_transforms("  - uses: rename_field\n    with:\n      from_field: nope\n      to_field: yes\n");
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"a", 1}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"a", 1}}));
+  EXPECT_EQ(out.record(), json({{"a", 1}}));
 }
 
 // The RDI quickstart's job, exactly as shipped in ../shared/examples/rdi-quickstart: a data_only job
@@ -260,22 +260,22 @@ TEST(RenameField, RdiQuickstartAfterPrefixInDataOnly) {
   auto t = wb::transform::JobTransforms::compile(*job);
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"first_name", "Ann"}, {"last_name", "Lee"}, {"country", "FR"}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"first_name", "Ann"}, {"last_name", "Lee"}, {"my_country", "FR"}}));
+  EXPECT_EQ(out.record(), json({{"first_name", "Ann"}, {"last_name", "Lee"}, {"my_country", "FR"}}));
 }
 
 TEST(RenameField, DataOnlyRecordWithARealAfterFieldIsTakenLiterally) {
   auto t = compile_transforms("  - uses: rename_field\n    with:\n      from_field: after.country\n      to_field: after.my_country\n");
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"after", {{"country", "FR"}}}, {"country", "DE"}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"after", {{"my_country", "FR"}}}, {"country", "DE"}}));
+  EXPECT_EQ(out.record(), json({{"after", {{"my_country", "FR"}}}, {"country", "DE"}}));
 }
 
 TEST(RenameField, FullRowFormat) {
   auto t = compile_transforms("  - uses: rename_field\n    with:\n      from_field: after.country\n      to_field: after.my_country\n", true);
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, full_record({{"country", "FR"}, {"id", "1"}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record["after"], json({{"my_country", "FR"}, {"id", "1"}}));
-  EXPECT_EQ(out.record["opcode"], "c");
+  EXPECT_EQ(out.record().at("after"), json({{"my_country", "FR"}, {"id", "1"}}));
+  EXPECT_EQ(out.record().at("opcode"), "c");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,7 +287,7 @@ TEST(Map, ObjectOfSqlExpressionsReplacesTheRecord) {
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"customer_id", "7"}, {"name", "ann"}, {"country", "FR"}, {"secret", "x"}}), &out).verdict,
             Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"id", "7"}, {"label", "ANN/FR"}, {"geo", {{"country", "FR"}}}}));
+  EXPECT_EQ(out.record(), json({{"id", "7"}, {"label", "ANN/FR"}, {"geo", {{"country", "FR"}}}}));
 }
 
 TEST(Map, ObjectOfJmespathExpressionsOnNestedRecords) {
@@ -296,7 +296,7 @@ TEST(Map, ObjectOfJmespathExpressionsOnNestedRecords) {
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"address", {{"city", "Paris"}}}, {"items", {{{"sku", "a"}}, {{"sku", "b"}}}}}), &out).verdict,
             Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"city", "Paris"}, {"n", 2}, {"first", "a"}}));
+  EXPECT_EQ(out.record(), json({{"city", "Paris"}, {"n", 2}, {"first", "a"}}));
 }
 
 TEST(Map, OneJmespathExpressionReturningAnObject) {
@@ -304,7 +304,7 @@ TEST(Map, OneJmespathExpressionReturningAnObject) {
                               "      expression: \"{id: id, name: upper(name), tags: tags[?@ != 'x']}\"\n");
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"id", 1}, {"name", "ann"}, {"tags", {"x", "y"}}, {"drop", true}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"id", 1}, {"name", "ANN"}, {"tags", {"y"}}}));
+  EXPECT_EQ(out.record(), json({{"id", 1}, {"name", "ANN"}, {"tags", {"y"}}}));
 }
 
 TEST(Map, AResultThatIsNotAnObjectRejects) {
@@ -320,7 +320,7 @@ TEST(Map, FullRowFormatBuildsTheNewRecordFromAfter) {
                               true);
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, full_record({{"id", "9"}, {"x", "y"}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"after", {{"code", "9"}, {"op", "c"}}}, {"key", {{"key", "k:1"}}}}));
+  EXPECT_EQ(out.record(), json({{"after", {{"code", "9"}, {"op", "c"}}}, {"key", {{"key", "k:1"}}}}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,7 +335,7 @@ TEST(Chain, RdiCurrentExampleBlocksInOrder) {
   json rec = {{"id", "1"}, {"first_name", "Ann"}, {"last_name", "Lee"}, {"email", "a@x"}, {"country_code", "FR"},
               {"country_name", "France"}, {"credit_card", "4111"}, {"status", "live"}};
   ASSERT_EQ(run(*t, make_record(rec), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record, json({{"id", "1"}, {"first_name", "Ann"}, {"last_name", "Lee"}, {"email", "a@x"},
+  EXPECT_EQ(out.record(), json({{"id", "1"}, {"first_name", "Ann"}, {"last_name", "Lee"}, {"email", "a@x"},
                               {"country_code", "FR"}, {"country_name", "France"}, {"full_name", "Ann Lee"},
                               {"country_label", "FR - FRANCE"}}));
   rec["status"] = "test";
@@ -362,7 +362,7 @@ TEST(Chain, StopsAtTheFirstFilterOrRejection) {
   wb::ChangeRecord r3 = make_record({{"keep", true}, {"v", -2}});
   EXPECT_EQ(t->apply(r3, observe).verdict, Verdict::Keep);
   EXPECT_EQ(seen.size(), 3u);
-  EXPECT_EQ(r3.record, json({{"keep", true}, {"v", -2}, {"n", 2}, {"after_n", "x"}}));
+  EXPECT_EQ(r3.record(), json({{"keep", true}, {"v", -2}, {"n", 2}, {"after_n", "x"}}));
 }
 
 TEST(Chain, AnSqlRuntimeErrorRejects) {
@@ -370,7 +370,7 @@ TEST(Chain, AnSqlRuntimeErrorRejects) {
                               "      expression: json_extract(doc, '$.a')\n");
   wb::ChangeRecord out;
   ASSERT_EQ(run(*t, make_record({{"doc", "{\"a\": 5}"}}), &out).verdict, Verdict::Keep);
-  EXPECT_EQ(out.record["v"], 5);
+  EXPECT_EQ(out.record().at("v"), 5);
   auto o = run(*t, make_record({{"doc", "{not json"}}));
   ASSERT_EQ(o.verdict, Verdict::Reject);
   EXPECT_NE(o.error.find("transform[0] add_field: v: sql error"), std::string::npos) << o.error;
@@ -405,7 +405,7 @@ TEST(Chain, FactoryChainsShareTheBlocksAcrossThreads) {
         auto o = chain->apply(r);
         if (o.verdict == Verdict::Keep) {
           ++kept[t];
-          if (r.record["half"] != (i + t) / 2) ++wrong[t];
+          if (r.record().at("half") != (i + t) / 2) ++wrong[t];
         }
       }
     });

@@ -91,8 +91,8 @@ TEST(Foreach, RdiOrderExampleGivesOneRowPerOrderLine) {
     EXPECT_EQ(r.op, Op::Create);
     EXPECT_EQ(wb::resolve_text(r, "key.key"), "orderdetail:1");
     // Only the members the output's paths reach are carried.
-    EXPECT_FALSE(r.record.contains("bulky"));
-    EXPECT_FALSE(r.record.contains("orders"));
+    EXPECT_FALSE(r.record().contains("bulky"));
+    EXPECT_FALSE(r.record().contains("orders"));
   }
 }
 
@@ -124,9 +124,9 @@ TEST(Foreach, NoMappingCarriesTheWholeRecord) {
   wb::transform::ForeachExpander e(spec, {});
   auto rows = e.expand(make_record({{"id", "7"}, {"lines", {{{"qty", 1}}, {{"qty", 0}}, {{"qty", 3}}}}}));
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[1].record["line"], json({{"qty", 3}}));
-  EXPECT_EQ(rows[1].record["id"], "7");
-  EXPECT_TRUE(rows[1].record.contains("lines"));
+  EXPECT_EQ(rows[1].record().at("line"), json({{"qty", 3}}));
+  EXPECT_EQ(rows[1].record().at("id"), "7");
+  EXPECT_TRUE(rows[1].record().contains("lines"));
 }
 
 TEST(Foreach, FullRowFormatAndDataOnlyAfterPrefix) {

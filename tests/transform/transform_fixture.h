@@ -67,12 +67,12 @@ inline wb::ChangeRecord make_record(json data, wb::RowFormat format = wb::RowFor
   r.format = format;
   if (op == wb::Op::Delete) data = json::object();
   if (format == wb::RowFormat::Full) {
-    r.record = json{{"key", {{"key", key}}},
-                    {"before", nullptr},
-                    {"after", op == wb::Op::Delete ? json() : data},
-                    {"opcode", std::string(1, wb::op_code(op))}};
+    r.set_record(json{{"key", {{"key", key}}},
+                      {"before", nullptr},
+                      {"after", op == wb::Op::Delete ? json() : data},
+                      {"opcode", std::string(1, wb::op_code(op))}});
   } else {
-    r.record = data;
+    r.set_record(data);
   }
   return r;
 }
