@@ -1,10 +1,17 @@
-// hiredis-backed RedisConnection (see redis_connection.h).
+// hiredis-backed RedisConnection (see redis_connection.h). command_flat() sends through hiredis and
+// receives the reply itself into a FlatReply.
 #include "common/redis_connection.h"
 
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <new>
 
 namespace wb {
 namespace {
@@ -15,6 +22,10 @@ timeval to_timeval(std::chrono::milliseconds ms) {
   tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
   return tv;
 }
+
+// command_flat() receives with room for at least this much per read() (hiredis reads 16 KB at a
+// time and copies it into its own buffer; a FlatReply is received into directly).
+constexpr size_t kFlatReadChunk = size_t{64} << 10;
 
 }  // namespace
 
@@ -128,7 +139,7 @@ RedisReplyPtr RedisConnection::command(const std::vector<std::string>& args) {
   return checked(read_reply());
 }
 
-RedisReplyPtr RedisConnection::command(std::initializer_list<std::string_view> args) {
+void RedisConnection::append_list(std::initializer_list<std::string_view> args) {
   std::vector<const char*> argv;
   std::vector<size_t> lens;
   argv.reserve(args.size());
@@ -138,7 +149,83 @@ RedisReplyPtr RedisConnection::command(std::initializer_list<std::string_view> a
     lens.push_back(a.size());
   }
   append_argv(args.size(), argv.data(), lens.data());
+}
+
+RedisReplyPtr RedisConnection::command(std::initializer_list<std::string_view> args) {
+  append_list(args);
   return checked(read_reply());
+}
+
+void RedisConnection::set_error(int type, const char* text) {
+  ctx_->err = type;
+  std::snprintf(ctx_->errstr, sizeof(ctx_->errstr), "%s", text);
+}
+
+void RedisConnection::check_nothing_outstanding() const {
+  if (ctx_ == nullptr) return;  // append() reports the connection unusable
+  const redisReader* reader = ctx_->reader;
+  if (reader->pos < reader->len || reader->ridx != -1) {
+    // hiredis holds (part of) an earlier reply: the next reply on the socket would not be ours.
+    throw std::logic_error("command_flat() while pipelined replies are outstanding");
+  }
+}
+
+const FlatReply& RedisConnection::read_flat_reply() {
+  if (ctx_ == nullptr || ctx_->err != 0) fail("connection unusable to");
+  int done = 0;
+  do {
+    if (redisBufferWrite(ctx_, &done) != REDIS_OK) fail("cannot send to");
+  } while (done == 0);
+
+  flat_.clear();
+  try {
+    while (true) {
+      FlatReply::Space space = flat_.space(kFlatReadChunk);
+      ssize_t n = ::read(ctx_->fd, space.data, space.size);
+      if (n > 0) {
+        flat_.received(static_cast<size_t>(n));
+        FlatReply::Progress progress = flat_.parse();
+        if (progress == FlatReply::Progress::Complete) break;
+        if (progress == FlatReply::Progress::Malformed) {
+          set_error(REDIS_ERR_PROTOCOL, "Protocol error: malformed reply");
+          break;
+        }
+      } else if (n == 0) {
+        set_error(REDIS_ERR_EOF, "Server closed the connection");
+        break;
+      } else if (errno != EINTR) {
+        char text[128];
+        set_error(REDIS_ERR_IO, strerror_r(errno, text, sizeof(text)));  // EAGAIN: the io_timeout passed
+        break;
+      }
+    }
+  } catch (const std::bad_alloc&) {
+    set_error(REDIS_ERR_OOM, "Out of memory");
+  }
+  if (ctx_->err != 0) {
+    flat_.clear();
+    fail("lost connection to");
+  }
+  // Bytes past the reply (none, unless the server sent something unasked): hiredis reads them next.
+  std::string_view rest = flat_.unparsed();
+  if (!rest.empty()) redisReaderFeed(ctx_->reader, rest.data(), rest.size());
+  return flat_;
+}
+
+const FlatReply& RedisConnection::command_flat(const std::vector<std::string>& args) {
+  check_nothing_outstanding();
+  append(args);
+  const FlatReply& reply = read_flat_reply();
+  if (reply.is_error(FlatReply::kRoot)) throw RedisReplyError(std::string(reply.text(FlatReply::kRoot)));
+  return reply;
+}
+
+const FlatReply& RedisConnection::command_flat(std::initializer_list<std::string_view> args) {
+  check_nothing_outstanding();
+  append_list(args);
+  const FlatReply& reply = read_flat_reply();
+  if (reply.is_error(FlatReply::kRoot)) throw RedisReplyError(std::string(reply.text(FlatReply::kRoot)));
+  return reply;
 }
 
 }  // namespace wb

@@ -24,33 +24,40 @@ constexpr const char* kTrimScript =
 
 bool is_nogroup(const RedisReplyError& e) { return std::string_view(e.what()).starts_with("NOGROUP"); }
 
-// [[id, [field, value, ...] | nil], ...] -> entries.
-void parse_entries(const redisReply* list, std::vector<StreamEntry>& out) {
-  for (size_t i = 0; i < reply_size(list); ++i) {
-    const redisReply* item = reply_at(list, i);
-    if (reply_is_nil(item)) continue;  // a deleted entry, as some versions report it
-    StreamEntry e;
-    e.id = std::string(reply_text(reply_at(item, 0)));
-    const redisReply* fields = reply_size(item) > 1 ? reply_at(item, 1) : nullptr;
-    if (reply_is_nil(fields)) {
+// [[id, [field, value, ...] | nil] | nil, ...] (the array at node `list`) -> entries. Read from a
+// FlatReply: each string is copied once, from the reply as received into its StreamEntry.
+void parse_entries(const FlatReply& reply, FlatReply::Index list, std::vector<StreamEntry>& out) {
+  size_t count = reply.elements(list);
+  out.reserve(out.size() + count);
+  FlatReply::Index item = list + 1;
+  for (size_t i = 0; i < count; ++i, item = reply.next(item)) {
+    if (reply.is_nil(item)) continue;  // a deleted entry, as some versions report it
+    FlatReply::Index id = reply.child(item, 0);
+    StreamEntry& e = out.emplace_back();
+    e.id.assign(reply.text(id));
+    FlatReply::Index fields = reply.next(id);
+    if (reply.elements(item) < 2 || reply.is_nil(fields)) {
       e.deleted = true;
-    } else {
-      size_t n = reply_size(fields);
-      e.fields.reserve(n / 2);
-      for (size_t j = 0; j + 1 < n; j += 2) {
-        e.fields.emplace_back(std::string(reply_text(reply_at(fields, j))),
-                              std::string(reply_text(reply_at(fields, j + 1))));
-      }
+      continue;
     }
-    out.push_back(std::move(e));
+    size_t n = reply.elements(fields);
+    e.fields.reserve(n / 2);
+    FlatReply::Index f = fields + 1;
+    for (size_t j = 0; j + 1 < n; j += 2) {
+      FlatReply::Index v = reply.next(f);
+      e.fields.emplace_back(reply.text(f), reply.text(v));
+      f = reply.next(v);
+    }
   }
 }
 
 // XREADGROUP reply: nil, or [[stream, entries]].
-std::vector<StreamEntry> parse_xreadgroup(const redisReply* reply) {
+std::vector<StreamEntry> parse_xreadgroup(const FlatReply& reply) {
   std::vector<StreamEntry> out;
-  if (reply_is_nil(reply)) return out;
-  for (size_t i = 0; i < reply_size(reply); ++i) parse_entries(reply_at(reply_at(reply, i), 1), out);
+  FlatReply::Index stream = FlatReply::kRoot + 1;
+  for (size_t i = 0; i < reply.elements(FlatReply::kRoot); ++i, stream = reply.next(stream)) {
+    parse_entries(reply, reply.child(stream, 1), out);
+  }
   return out;
 }
 
@@ -92,15 +99,22 @@ RedisConnection& StreamReader::connection() {
   return *conn_;
 }
 
+RedisConnection& StreamReader::control() {
+  if (!control_) throw RedisConnectionError("stream reader is not connected");
+  return *control_;
+}
+
 void StreamReader::connect() {
-  conn_.reset();
-  auto conn = std::make_unique<RedisConnection>(opts_.endpoint, opts_.block + kIoTimeoutMargin);
+  disconnect();
   // Named for CLIENT LIST: "writebehind:<consumer>" (Redis refuses spaces and non-printables); other
   // readers of the group tell from it that this consumer is alive.
   std::string name = std::string(kClientNamePrefix) + opts_.consumer;
   for (char& ch : name) {
     if (ch < '!' || ch > '~') ch = '_';
   }
+  auto control = std::make_unique<RedisConnection>(opts_.endpoint, opts_.block + kIoTimeoutMargin);
+  control->command({"CLIENT", "SETNAME", name});
+  auto conn = std::make_unique<RedisConnection>(opts_.endpoint, opts_.block + kIoTimeoutMargin);
   conn->command({"CLIENT", "SETNAME", name});
   if (!opts_.captured_job.empty()) {
     auto reply = conn->command({"WB.STREAM", opts_.captured_job});
@@ -110,6 +124,7 @@ void StreamReader::connect() {
     stream_ = opts_.stream;
   }
   conn_ = std::move(conn);
+  control_ = std::move(control);
   ensure_group();
   start_over();
 }
@@ -128,27 +143,38 @@ void StreamReader::start_over() {
   next_claim_ = std::chrono::steady_clock::now();
 }
 
-std::vector<StreamEntry> StreamReader::read() {
+ReadBatch StreamReader::read_batch(bool new_only) {
+  ReadBatch batch;
   try {
     while (true) {
       switch (phase_) {
         case Phase::OwnPending: {
-          auto entries = read_own_pending();
-          if (!entries.empty()) return entries;
+          batch.entries = read_own_pending();
+          if (!batch.entries.empty()) {
+            batch.origin = ReadOrigin::OwnPending;
+            batch.owner = opts_.consumer;
+            return batch;
+          }
           phase_ = Phase::Claim;
           break;
         }
         case Phase::Claim: {
-          auto entries = read_claimed();
-          if (!entries.empty()) return entries;
+          batch.entries = read_claimed(&batch.owner);
+          if (!batch.entries.empty()) {
+            batch.origin = ReadOrigin::Claimed;
+            return batch;
+          }
           break;  // read_claimed() moved to New when the sweep is complete
         }
         case Phase::New:
-          if (std::chrono::steady_clock::now() >= next_claim_) {
+          if (!new_only && std::chrono::steady_clock::now() >= next_claim_) {
             phase_ = Phase::Claim;
             break;
           }
-          return read_new();
+          batch.entries = read_new();
+          batch.origin = ReadOrigin::New;
+          batch.owner = opts_.consumer;
+          return batch;
       }
     }
   } catch (const RedisReplyError& e) {
@@ -161,9 +187,9 @@ std::vector<StreamEntry> StreamReader::read() {
 }
 
 std::vector<StreamEntry> StreamReader::read_own_pending() {
-  auto reply = connection().command({"XREADGROUP", "GROUP", opts_.group, opts_.consumer, "COUNT",
-                                     std::to_string(opts_.batch_size), "STREAMS", stream_, cursor_});
-  auto entries = parse_xreadgroup(reply.get());
+  const FlatReply& reply = connection().command_flat({"XREADGROUP", "GROUP", opts_.group, opts_.consumer, "COUNT",
+                                                      std::to_string(opts_.batch_size), "STREAMS", stream_, cursor_});
+  auto entries = parse_xreadgroup(reply);
   if (!entries.empty()) cursor_ = entries.back().id;
   return entries;
 }
@@ -192,7 +218,7 @@ std::set<std::string> StreamReader::live_consumers() {
   return live;
 }
 
-std::vector<StreamEntry> StreamReader::read_claimed() {
+std::vector<StreamEntry> StreamReader::read_claimed(std::string* owner) {
   // Entries of consumers that died: their connection is gone (claimed at once — so a restarted
   // applier with a new instance id applies its predecessor's batch before anything newer), or they
   // were idle longer than claim_min_idle (a process that hangs, or a host that vanished).
@@ -220,11 +246,13 @@ std::vector<StreamEntry> StreamReader::read_claimed() {
     std::vector<std::string> cmd{"XCLAIM", stream_, opts_.group, opts_.consumer, "0"};
     for (size_t j = 0; j < reply_size(ids.get()); ++j) cmd.emplace_back(reply_text(reply_at(reply_at(ids.get(), j), 0)));
     if (cmd.size() == 5) continue;
-    auto claimed = connection().command(cmd);
     std::vector<StreamEntry> entries;
-    parse_entries(claimed.get(), entries);
-    if (!entries.empty()) return entries;  // entries deleted from the stream left the PEL: look again
-    return read_claimed();
+    parse_entries(connection().command_flat(cmd), FlatReply::kRoot, entries);
+    if (!entries.empty()) {
+      *owner = name;
+      return entries;
+    }
+    return read_claimed(owner);  // entries deleted from the stream left the PEL: look again
   }
   phase_ = Phase::New;
   next_claim_ = std::chrono::steady_clock::now() + opts_.claim_min_idle;
@@ -232,10 +260,9 @@ std::vector<StreamEntry> StreamReader::read_claimed() {
 }
 
 std::vector<StreamEntry> StreamReader::read_new() {
-  auto reply = connection().command({"XREADGROUP", "GROUP", opts_.group, opts_.consumer, "COUNT",
-                                     std::to_string(opts_.batch_size), "BLOCK",
-                                     std::to_string(opts_.block.count()), "STREAMS", stream_, ">"});
-  return parse_xreadgroup(reply.get());
+  return parse_xreadgroup(connection().command_flat({"XREADGROUP", "GROUP", opts_.group, opts_.consumer, "COUNT",
+                                                     std::to_string(opts_.batch_size), "BLOCK",
+                                                     std::to_string(opts_.block.count()), "STREAMS", stream_, ">"}));
 }
 
 void StreamReader::touch(const std::vector<std::string>& entry_ids) {
@@ -243,12 +270,21 @@ void StreamReader::touch(const std::vector<std::string>& entry_ids) {
     std::vector<std::string> cmd{"XCLAIM", stream_, opts_.group, opts_.consumer, "0"};
     for (size_t j = i; j < entry_ids.size() && j < i + kMaxArgsPerCommand; ++j) cmd.push_back(entry_ids[j]);
     cmd.push_back("JUSTID");
-    connection().command(cmd);
+    control().command(cmd);
   }
 }
 
+void StreamReader::touch_pending() {
+  auto pending = control().command(
+      {"XPENDING", stream_, opts_.group, "-", "+", std::to_string(kMaxTouched), opts_.consumer});
+  std::vector<std::string> ids;
+  ids.reserve(reply_size(pending.get()));
+  for (size_t i = 0; i < reply_size(pending.get()); ++i) ids.emplace_back(reply_text(reply_at(reply_at(pending.get(), i), 0)));
+  touch(ids);
+}
+
 void StreamReader::ack(const AckBatch& batch) {
-  RedisConnection& conn = connection();
+  RedisConnection& conn = control();
   size_t queued = 0;
   auto send = [&](std::vector<std::string> cmd) {
     conn.append(cmd);

@@ -17,7 +17,11 @@
 // so that it is part of the same transaction and costs no extra round trip). An application's own
 // stream (stream-source jobs) is never trimmed.
 //
-// Not thread safe: one reader per job worker, with its own connection (BLOCK holds it).
+// Two connections, so that reading the next batch can overlap applying the current one: the read
+// connection (read_batch(), which BLOCKs) and the control connection (ack(), touch(), and whatever
+// the applier reads between batches: control()). read_batch() may run on one thread while ack(),
+// touch() and control() run on another; connect() and disconnect() only while neither runs. Both
+// connections carry the consumer's name, so other readers see the consumer alive.
 // Every Redis failure throws (RedisConnectionError / RedisReplyError); the caller reconnects with
 // backoff via connect(), which resets the read order to step 1, so nothing is lost.
 #pragma once
@@ -62,6 +66,16 @@ struct StreamReaderOptions {
   size_t dlq_max_messages = kDefaultDlqMaxMessages;  // 0: no cap
 };
 
+// Where a batch came from. Only kNew batches are contiguous ranges of the stream delivered to this
+// consumer alone: the applier overlaps reading with applying only for those (see job_worker.h).
+enum class ReadOrigin { OwnPending, Claimed, New };
+
+struct ReadBatch {
+  std::vector<StreamEntry> entries;  // in stream id order
+  ReadOrigin origin = ReadOrigin::New;
+  std::string owner;  // the consumer whose pending entries these were (this one, or a dead one)
+};
+
 class StreamReader {
  public:
   explicit StreamReader(StreamReaderOptions options);
@@ -71,10 +85,17 @@ class StreamReader {
   // (XGROUP CREATE ... MKSTREAM), and restarts the read order at the own pending entries.
   void connect();
   bool connected() const { return conn_ != nullptr; }
-  void disconnect() { conn_.reset(); }
+  void disconnect() {
+    conn_.reset();
+    control_.reset();
+  }
 
   // The next batch (at most batch_size entries, in the order above); empty when BLOCK timed out.
-  std::vector<StreamEntry> read();
+  // new_only: read new entries even when a claim sweep is due (see new_entries_next()).
+  ReadBatch read_batch(bool new_only = false);
+  // True when the next read_batch() reads new entries: recovery is over and no claim sweep is due.
+  bool new_entries_next() const { return phase_ == Phase::New && std::chrono::steady_clock::now() < next_claim_; }
+  std::vector<StreamEntry> read() { return read_batch().entries; }
 
   // Commits an applied batch (see the file comment). Throws on any Redis failure; the batch is then
   // not acknowledged (or it was, and re-applying it is harmless).
@@ -83,23 +104,29 @@ class StreamReader {
   // Resets the idle time of entries this consumer is still working on (retrying a batch during an
   // outage) so that other instances do not claim them as abandoned.
   void touch(const std::vector<std::string>& entry_ids);
+  // The same for every entry pending for this consumer (the batch being retried and any batch read
+  // ahead of it), up to kMaxTouched entries.
+  void touch_pending();
+  static constexpr size_t kMaxTouched = 100000;
 
   const std::string& stream() const { return stream_; }
   const StreamReaderOptions& options() const { return opts_; }
-  RedisConnection& connection();  // the reader's connection (for other reads between batches)
+  RedisConnection& connection();  // the read connection (the thread that calls read_batch())
+  RedisConnection& control();     // the control connection (the thread that acknowledges)
 
  private:
   enum class Phase { OwnPending, Claim, New };
 
   void ensure_group();
   std::vector<StreamEntry> read_own_pending();
-  std::vector<StreamEntry> read_claimed();
+  std::vector<StreamEntry> read_claimed(std::string* owner);
   std::set<std::string> live_consumers();
   std::vector<StreamEntry> read_new();
   void start_over();
 
   StreamReaderOptions opts_;
   std::unique_ptr<RedisConnection> conn_;
+  std::unique_ptr<RedisConnection> control_;
   std::string stream_;
   Phase phase_ = Phase::OwnPending;
   std::string cursor_;  // own pending: the last id returned
