@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <deque>
+#include <set>
 #include <thread>
 #include <unordered_set>
 
 #include "applier/control_flags.h"
 #include "applier/dead_letter.h"
 #include "source/entry_decoder.h"
+#include "source/record_path.h"
 
 namespace wb::applier {
 namespace {
@@ -22,8 +24,25 @@ int64_t now_ms() {
 
 }  // namespace
 
+namespace {
+
+// True when every key column of the output is the Redis key itself (key.key): the row a Redis key
+// writes is then always the one its own key names, and a d entry names it too, so there is nothing
+// to remember between batches (no key tracking, no memory in Redis).
+bool keys_are_redis_key(const OutputPlan& out) {
+  if (out.keys.empty() || out.foreach) return false;
+  return std::all_of(out.keys.begin(), out.keys.end(), [](const ColumnSource& k) { return k.source == kRedisKeyPath; });
+}
+
+bool needs_progress(const OutputPlan& out) {
+  return out.strategy == LoadStrategy::Append || out.strategy == LoadStrategy::Type2;
+}
+
+}  // namespace
+
 JobWorker::JobWorker(JobPlan job, ApplierSettings settings, SinkFactory sinks)
     : job_(std::move(job)), settings_(std::move(settings)), make_sink_(std::move(sinks)) {
+  consumer_ = settings_.instance_id.empty() ? default_instance_id() : settings_.instance_id;
   StreamReaderOptions ro;
   ro.endpoint = settings_.redis;
   if (job_.source_kind == SourceKind::Captured) {
@@ -39,7 +58,7 @@ JobWorker::JobWorker(JobPlan job, ApplierSettings settings, SinkFactory sinks)
     ro.group_start_id = job_.start_id.empty() ? "0-0" : job_.start_id;
     ro.trim = false;  // never trim an application's own stream
   }
-  ro.consumer = settings_.instance_id.empty() ? default_instance_id() : settings_.instance_id;
+  ro.consumer = consumer_;
   ro.batch_size = std::max<size_t>(1, settings_.read_batch_size);
   ro.block = settings_.duration;
   ro.claim_min_idle = settings_.claim_min_idle;
@@ -55,15 +74,17 @@ JobWorker::JobWorker(JobPlan job, ApplierSettings settings, SinkFactory sinks)
   mappers_.reserve(job_.outputs.size());
   for (size_t i = 0; i < job_.outputs.size(); ++i) {
     const OutputPlan& out = job_.outputs[i];
-    if (job_.source_kind == SourceKind::Captured && out.keyed() && out.strategy != LoadStrategy::Append) {
+    if (job_.source_kind == SourceKind::Captured && out.keyed() && out.strategy != LoadStrategy::Append &&
+        !keys_are_redis_key(out)) {
       trackers_[i] = std::make_unique<KeyTracker>(settings_.prefix + "keys:" + job_.name + ":" + out.name);
     }
     mappers_.emplace_back(out, job_.row_format, trackers_[i].get());
     if (!sinks_.contains(out.connection)) sinks_[out.connection] = make_sink_(out.connection);
+    if (needs_progress(out)) progress_targets_[out.connection].needed = true;
   }
 }
 
-JobWorker::~JobWorker() = default;
+JobWorker::~JobWorker() { abandon_read_ahead(); }
 
 std::string JobWorker::stats_key() const { return settings_.prefix + "stats:" + job_.name; }
 
@@ -77,6 +98,15 @@ bool JobWorker::sleep_unless_stopped(std::chrono::milliseconds d) {
   return !stopping();
 }
 
+void JobWorker::abandon_read_ahead() noexcept {
+  // Its entries stay pending for this consumer and are read again (own pending entries first).
+  if (!read_ahead_.busy()) return;
+  try {
+    read_ahead_.get();
+  } catch (...) {
+  }
+}
+
 void JobWorker::run() {
   auto backoff = kMinReconnectBackoff;
   while (!stopping()) {
@@ -85,6 +115,7 @@ void JobWorker::run() {
       backoff = kMinReconnectBackoff;
     } catch (const std::exception& e) {
       // Redis lost or refusing (or anything unexpected): start over from the pending entries.
+      abandon_read_ahead();
       if (!redis_lost_) {
         spdlog::error("job {}: {} — reconnecting to Redis and reading the pending entries again", job_.name, e.what());
         redis_lost_ = true;
@@ -97,10 +128,12 @@ void JobWorker::run() {
       backoff = std::min(backoff * 2, kMaxReconnectBackoff);
     }
   }
+  abandon_read_ahead();
   for (auto& [name, s] : sinks_) s->disconnect();
 }
 
 void JobWorker::connect_redis() {
+  abandon_read_ahead();
   reader_->connect();
   if (!state_announced_) {
     set_state("running", "");  // not what a previous run may have left (retrying, schema-error)
@@ -116,7 +149,7 @@ bool JobWorker::paused() {
   auto now = std::chrono::steady_clock::now();
   if (now < next_pause_check_) return paused_;
   next_pause_check_ = now + kPauseCheckInterval;
-  RedisReplyPtr r = reader_->connection().command({"HEXISTS", control_key(settings_.prefix), paused_field(job_.name)});
+  RedisReplyPtr r = reader_->control().command({"HEXISTS", control_key(settings_.prefix), paused_field(job_.name)});
   bool flag = reply_integer(r.get()) == 1;
   if (flag != paused_) {
     paused_ = flag;
@@ -133,21 +166,76 @@ bool JobWorker::paused() {
 
 size_t JobWorker::run_once() {
   if (!reader_->connected()) connect_redis();
-  if (paused()) {
-    sleep_unless_stopped(kPauseCheckInterval);
-    return 0;
+  Batch batch;
+  if (read_ahead_.busy()) {
+    batch = read_ahead_.get();  // read while the previous batch was written; throws what the read threw
+  } else {
+    if (paused()) {
+      sleep_unless_stopped(kPauseCheckInterval);
+      return 0;
+    }
+    batch = read_and_decode(/*new_only=*/false);
   }
-  std::vector<StreamEntry> entries = reader_->read();
-  if (entries.empty()) return 0;
-  const auto read_at = std::chrono::steady_clock::now();
-  first_rejection_.clear();
-  AckBatch ack;
-  if (!apply_batch(std::move(entries), ack)) {
+  if (batch.ack.entry_ids.empty()) return 0;
+  if (batch.origin == ReadOrigin::New && reader_->new_entries_next() && !stopping() && !paused()) {
+    read_ahead_.start([this] { return read_and_decode(/*new_only=*/true); });
+  }
+  return apply_and_ack(std::move(batch));
+}
+
+JobWorker::Batch JobWorker::read_and_decode(bool new_only) {
+  // On the worker thread, or on the read-ahead thread while the worker writes: touches only the
+  // read connection, the transform chain and the new Batch.
+  Batch batch;
+  ReadBatch read = reader_->read_batch(new_only);
+  batch.read_at = std::chrono::steady_clock::now();
+  batch.origin = read.origin;
+  batch.owner = std::move(read.owner);
+  decode_into(read.entries, batch);
+  return batch;
+}
+
+void JobWorker::decode_into(std::vector<StreamEntry>& entries, Batch& batch) {
+  AckBatch& ack = batch.ack;
+  ack.entry_ids.reserve(entries.size());
+  batch.records.reserve(entries.size());
+  for (StreamEntry& e : entries) {
+    ack.entry_ids.push_back(e.id);
+    if (e.deleted) continue;  // trimmed or XDELed while pending: only acknowledge it
+    DecodeResult decoded = decode_entry(std::move(e), job_.source_kind, job_.row_format);
+    if (!decoded.record) {
+      reject(batch, ack.entry_ids.back(), decoded.original, decoded.error, "");
+      continue;
+    }
+    ChangeRecord& rec = *decoded.record;
+    ack.counters.count_op(rec.op);
+
+    TransformOutcome outcome;
+    try {
+      outcome = chain_->apply(rec);
+    } catch (const std::exception& ex) {
+      outcome = TransformOutcome::reject(std::string("transform failed: ") + ex.what());
+    }
+    if (outcome.verdict == TransformOutcome::Verdict::Filter) {
+      ack.counters.filtered += 1;
+      continue;
+    }
+    if (outcome.verdict == TransformOutcome::Verdict::Reject) {
+      reject(batch, rec.entry_id, rec.original, outcome.error, "");
+      continue;
+    }
+    batch.records.push_back(std::move(rec));
+  }
+}
+
+size_t JobWorker::apply_and_ack(Batch batch) {
+  if (!apply_batch(batch)) {
     for (auto& t : trackers_) {
       if (t) t->discard_staged();
     }
     return 0;
   }
+  AckBatch& ack = batch.ack;
   for (auto& t : trackers_) {
     if (t) t->collect_changes(ack.tracking);
   }
@@ -165,7 +253,7 @@ size_t JobWorker::run_once() {
   }
   if (settings_.observer) {
     settings_.observer->batch_acknowledged(job_.name, ack.counters, ack.entry_ids.size(),
-                                           std::chrono::steady_clock::now() - read_at);
+                                           std::chrono::steady_clock::now() - batch.read_at);
   }
   if (ack.counters.rejected > 0) {
     // One line per batch, never one per record: get-rejected shows them all.
@@ -173,21 +261,24 @@ size_t JobWorker::run_once() {
                  ack.entry_ids.size(),
                  settings_.error_handling == ErrorHandling::Ignore ? "dropped: error_handling ignore"
                                                                    : "in the dead-letter stream",
-                 first_rejection_);
+                 batch.first_rejection);
   }
   return ack.entry_ids.size();
 }
 
-void JobWorker::reject(const std::string& entry_id, const EntryFields& original, const std::string& error,
-                       const std::string& output, AckBatch& ack) {
-  ack.counters.rejected += 1;
-  if (first_rejection_.empty()) first_rejection_ = "entry " + entry_id + " (output '" + output + "'): " + error;
+void JobWorker::reject(Batch& batch, const std::string& entry_id, const EntryFields& original,
+                       const std::string& error, const std::string& output) {
+  batch.ack.counters.rejected += 1;
+  if (batch.first_rejection.empty()) {
+    batch.first_rejection = "entry " + entry_id + " (output '" + output + "'): " + error;
+  }
   if (settings_.error_handling == ErrorHandling::Ignore) {
     spdlog::debug("job {}: dropped entry {} (output '{}'): {}", job_.name, entry_id, output, error);
     return;
   }
   spdlog::debug("job {}: entry {} to the dead-letter stream (output '{}'): {}", job_.name, entry_id, output, error);
-  ack.dead_letters.push_back(make_dead_letter(entry_id, original, error, output, std::chrono::system_clock::now()));
+  batch.ack.dead_letters.push_back(
+      make_dead_letter(entry_id, original, error, output, std::chrono::system_clock::now()));
 }
 
 bool JobWorker::reducible() const {
@@ -195,46 +286,24 @@ bool JobWorker::reducible() const {
   if (job_.source_kind != SourceKind::Captured) return false;
   for (size_t i = 0; i < job_.outputs.size(); ++i) {
     auto s = job_.outputs[i].strategy;
-    if (!trackers_[i] || (s != LoadStrategy::Upsert && s != LoadStrategy::Replace)) return false;
+    if (s != LoadStrategy::Upsert && s != LoadStrategy::Replace) return false;
+    if (!trackers_[i] && !keys_are_redis_key(job_.outputs[i])) return false;
   }
   return !job_.outputs.empty();
 }
 
-bool JobWorker::apply_batch(std::vector<StreamEntry> entries, AckBatch& ack) {
-  ack.entry_ids.reserve(entries.size());
-  std::vector<ChangeRecord> records;
-  records.reserve(entries.size());
-  for (StreamEntry& e : entries) {
-    ack.entry_ids.push_back(e.id);
-    if (e.deleted) continue;  // trimmed or XDELed while pending: only acknowledge it
-    std::string id = e.id;
-    DecodeResult decoded = decode_entry(std::move(e), job_.source_kind, job_.row_format);
-    if (!decoded.record) {
-      reject(id, decoded.original, decoded.error, "", ack);
-      continue;
-    }
-    ChangeRecord& rec = *decoded.record;
-    ack.counters.count_op(rec.op);
+bool JobWorker::apply_batch(Batch& batch) {
+  progress_ = BatchProgress();
 
-    TransformOutcome outcome;
-    try {
-      outcome = chain_->apply(rec);
-    } catch (const std::exception& ex) {
-      outcome = TransformOutcome::reject(std::string("transform failed: ") + ex.what());
-    }
-    if (outcome.verdict == TransformOutcome::Verdict::Filter) {
-      ack.counters.filtered += 1;
-      continue;
-    }
-    if (outcome.verdict == TransformOutcome::Verdict::Reject) {
-      reject(rec.entry_id, rec.original, outcome.error, "", ack);
-      continue;
-    }
+  // What every output can write (checked here, on the worker thread: the mappers are its own).
+  std::vector<ChangeRecord> records;
+  records.reserve(batch.records.size());
+  for (ChangeRecord& rec : batch.records) {
     bool rejected = false;
     bool written = false;
     for (const OutputMapper& m : mappers_) {
       if (auto why = m.check(rec)) {
-        reject(rec.entry_id, rec.original, *why, m.plan().name, ack);
+        reject(batch, rec.entry_id, rec.original, *why, m.plan().name);
         rejected = true;
         break;
       }
@@ -242,15 +311,17 @@ bool JobWorker::apply_batch(std::vector<StreamEntry> entries, AckBatch& ack) {
     }
     if (rejected) continue;
     if (!written) {
-      ack.counters.filtered += 1;
+      batch.ack.counters.filtered += 1;
       continue;
     }
     records.push_back(std::move(rec));
   }
+  batch.records.clear();
 
   if (reducible() && records.size() > 1) {
     // Keep each Redis key's last record (in the order of those last records).
     std::unordered_set<std::string_view> seen;
+    seen.reserve(records.size());
     std::vector<bool> keep(records.size(), false);
     for (size_t i = records.size(); i-- > 0;) keep[i] = seen.insert(records[i].redis_key).second;
     std::vector<ChangeRecord> reduced;
@@ -261,14 +332,17 @@ bool JobWorker::apply_batch(std::vector<StreamEntry> entries, AckBatch& ack) {
     records = std::move(reduced);
   }
 
-  std::vector<const std::string*> keys;
-  for (const auto& r : records) {
-    if (!r.redis_key.empty()) keys.push_back(&r.redis_key);
+  if (std::any_of(trackers_.begin(), trackers_.end(), [](const auto& t) { return t != nullptr; })) {
+    std::vector<const std::string*> keys;
+    keys.reserve(records.size());
+    for (const auto& r : records) {
+      if (!r.redis_key.empty()) keys.push_back(&r.redis_key);
+    }
+    for (auto& t : trackers_) {
+      if (t) t->load(reader_->control(), keys);
+    }
   }
-  for (auto& t : trackers_) {
-    if (t) t->load(reader_->connection(), keys);
-  }
-  return write_records(records, ack);
+  return write_records(records, batch);
 }
 
 void JobWorker::ensure_columns() {
@@ -278,7 +352,7 @@ void JobWorker::ensure_columns() {
   }
 }
 
-bool JobWorker::write_records(std::vector<ChangeRecord>& records, AckBatch& ack) {
+bool JobWorker::write_records(std::vector<ChangeRecord>& records, Batch& batch) {
   std::vector<const ChangeRecord*> all;
   all.reserve(records.size());
   for (const auto& r : records) all.push_back(&r);
@@ -287,19 +361,26 @@ bool JobWorker::write_records(std::vector<ChangeRecord>& records, AckBatch& ack)
   for (size_t b = 0; b < all.size(); b += chunk_size) work.emplace_back(b, std::min(all.size(), b + chunk_size));
 
   bool reread_columns = false;
+  bool progress_loaded = false;
+  std::vector<const ChangeRecord*> chunk;
   while (!work.empty()) {
     auto [b, e] = work.front();
-    std::vector<const ChangeRecord*> chunk(all.begin() + static_cast<long>(b), all.begin() + static_cast<long>(e));
+    chunk.assign(all.begin() + static_cast<long>(b), all.begin() + static_cast<long>(e));
     std::string failed_output;
     std::optional<sink::ErrorKind> kind;
     std::string message;
     try {
+      if (!progress_loaded) {
+        ensure_progress_tables();
+        if (batch.origin != ReadOrigin::New) load_progress(batch, records);
+        progress_loaded = true;
+      }
       if (reread_columns) {
         for (OutputMapper& m : mappers_) m.set_table_columns(sinks_.at(m.plan().connection)->columns(m.plan().table));
         reread_columns = false;
       }
       ensure_columns();
-      write_range(chunk, &failed_output);
+      write_range(chunk, batch, &failed_output);
       work.pop_front();
       if (in_outage_) leave_outage();
       continue;
@@ -318,7 +399,8 @@ bool JobWorker::write_records(std::vector<ChangeRecord>& records, AckBatch& ack)
       if (in_outage_) leave_outage();
       work.pop_front();
       if (e - b == 1) {
-        reject(chunk[0]->entry_id, chunk[0]->original, message, failed_output, ack);
+        reject(batch, chunk[0]->entry_id, chunk[0]->original, message, failed_output);
+        progress_.rejected.push_back({chunk[0]->entry_id, failed_output, message});
       } else {
         size_t mid = b + (e - b) / 2;
         work.emplace_front(mid, e);
@@ -329,19 +411,60 @@ bool JobWorker::write_records(std::vector<ChangeRecord>& records, AckBatch& ack)
     bool schema = *kind == sink::ErrorKind::Schema;
     enter_outage(message, schema);
     if (schema) reread_columns = true;
-    reader_->touch(ack.entry_ids);  // still ours: keep other instances from claiming them
+    reader_->touch_pending();  // still ours (the read-ahead batch too): keep other instances from claiming them
     if (!sleep_unless_stopped(settings_.retry_interval)) return false;  // stop during an outage: abandon
     if (settings_.observer) settings_.observer->retry(job_.name);
   }
   return true;
 }
 
-void JobWorker::write_range(const std::vector<const ChangeRecord*>& chunk, std::string* failed_output) {
+bool JobWorker::skipped(const std::string& connection, const ChangeRecord& rec) const {
+  if (progress_.dropped.contains(rec.entry_id)) return true;
+  auto it = progress_.skip_until.find(connection);
+  return it != progress_.skip_until.end() && !stream_id_less(it->second, rec.entry_id);
+}
+
+void JobWorker::write_range(const std::vector<const ChangeRecord*>& chunk, const Batch& batch,
+                            std::string* failed_output) {
+  // A commit that failed with a lost connection may still have committed: the progress row written
+  // in the same transaction tells (read once the target answers; a SinkError until then).
+  for (auto it = progress_.unsure.begin(); it != progress_.unsure.end(); it = progress_.unsure.erase(it)) {
+    std::optional<sink::Progress> row = sinks_.at(*it)->read_progress(job_.name, consumer_);
+    if (!row || row->batch_first_id != batch.ack.entry_ids.front()) continue;  // not this batch's: nothing of it
+    std::string& until = progress_.skip_until[*it];
+    if (until.empty() || stream_id_less(until, row->committed_id)) until = row->committed_id;
+  }
+
   std::vector<OutputChunkPlan> plans;
   plans.reserve(mappers_.size());
-  for (OutputMapper& m : mappers_) plans.push_back(m.plan_chunk(chunk));
+  std::vector<const ChangeRecord*> unskipped;
+  std::vector<const ChangeRecord*> committed;
+  for (OutputMapper& m : mappers_) {
+    const std::string& connection = m.plan().connection;
+    if (!progress_.dropped.empty() || progress_.skip_until.contains(connection)) {
+      // Read again after a crash, or retried after another target's commit failed: what this
+      // target already committed is not written twice.
+      unskipped.clear();
+      committed.clear();
+      for (const ChangeRecord* r : chunk) {
+        if (!skipped(connection, *r)) {
+          unskipped.push_back(r);
+        } else if (m.tracker() != nullptr && !progress_.dropped.contains(r->entry_id)) {
+          committed.push_back(r);
+        }
+      }
+      if (!committed.empty()) {
+        // Their rows are in the table but the key tracking they imply was never acknowledged: stage
+        // it, so that the records after them (a key change, a delete) and the ack see those rows.
+        for (auto& [key, tuple] : m.plan_chunk(committed).tracking) m.tracker()->stage(key, std::move(tuple));
+      }
+      plans.push_back(m.plan_chunk(unskipped));
+    } else {
+      plans.push_back(m.plan_chunk(chunk));
+    }
+  }
 
-  std::vector<std::pair<sink::Sink*, const std::string*>> begun;  // sink, first output written to it
+  std::vector<std::pair<sink::Sink*, const OutputPlan*>> begun;  // sink, first output written to it
   for (size_t i = 0; i < mappers_.size(); ++i) {
     const OutputPlan& out = mappers_[i].plan();
     sink::Sink* s = sinks_.at(out.connection).get();
@@ -349,14 +472,53 @@ void JobWorker::write_range(const std::vector<const ChangeRecord*>& chunk, std::
       *failed_output = out.name;
       if (std::none_of(begun.begin(), begun.end(), [&](const auto& p) { return p.first == s; })) {
         s->begin();
-        begun.emplace_back(s, &out.name);
+        begun.emplace_back(s, &out);
       }
       s->write(w);
     }
   }
-  for (auto& [s, name] : begun) {
-    *failed_output = *name;
-    s->commit();
+  // A target failed after others committed this range (PostgreSQL reports a poison record only at
+  // COMMIT): the range is retried — whole, or split to find the record — and the targets that
+  // committed it skip it then, or their APPEND and TYPE2 outputs would write it twice.
+  size_t committed_sinks = 0;
+  auto skip_when_retried = [&] {
+    for (size_t i = 0; i < committed_sinks; ++i) {
+      const std::string& connection = begun[i].second->connection;
+      if (!progress_targets_.contains(connection)) continue;  // only idempotent outputs: rewritten
+      std::string& until = progress_.skip_until[connection];
+      if (until.empty() || stream_id_less(until, chunk.back()->entry_id)) until = chunk.back()->entry_id;
+    }
+  };
+  try {
+    for (auto& [s, out] : begun) {
+      *failed_output = out->name;
+      auto target = progress_targets_.find(out->connection);
+      if (target != progress_targets_.end() && target->second.ready) {
+        sink::Progress p;
+        p.job = job_.name;
+        p.consumer = consumer_;
+        p.batch_first_id = batch.ack.entry_ids.front();
+        p.committed_id = chunk.back()->entry_id;
+        p.rejected = progress_.rejected.empty() ? std::string()
+                                                : progress_.rejected.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        s->write_progress(p);
+      }
+      s->commit();
+      ++committed_sinks;
+    }
+  } catch (const sink::SinkError& err) {
+    skip_when_retried();
+    // The target that failed: after a Transient failure (a lost connection) it is unknown whether
+    // the transaction committed — its progress row tells, before the retry.
+    const std::string& connection = begun[committed_sinks].second->connection;
+    auto target = progress_targets_.find(connection);
+    if (err.kind() == sink::ErrorKind::Transient && target != progress_targets_.end() && target->second.ready) {
+      progress_.unsure.insert(connection);
+    }
+    throw;
+  } catch (...) {
+    skip_when_retried();
+    throw;
   }
   failed_output->clear();
   for (size_t i = 0; i < mappers_.size(); ++i) {
@@ -364,6 +526,98 @@ void JobWorker::write_range(const std::vector<const ChangeRecord*>& chunk, std::
       for (auto& [key, tuple] : plans[i].tracking) t->stage(key, std::move(tuple));
     }
   }
+}
+
+void JobWorker::ensure_progress_tables() {
+  // Before the batch's first transaction. A Transient error propagates (the caller retries like
+  // any outage); any other means the table cannot be had: at-least-once for that target, said once.
+  for (auto& [connection, target] : progress_targets_) {
+    if (!target.needed || target.ready || target.unavailable) continue;
+    try {
+      sinks_.at(connection)->ensure_progress_table();
+      target.ready = true;
+    } catch (const sink::SinkError& err) {
+      if (err.kind() == sink::ErrorKind::Transient) throw;
+      target.unavailable = true;
+      spdlog::error("job {}: connection '{}': cannot create the progress table {} ({}); its APPEND and TYPE2 "
+                    "outputs are applied at least once: a batch read again after a crash may be written twice",
+                    job_.name, connection, sink::kProgressTable, err.what());
+    }
+  }
+}
+
+void JobWorker::load_progress(Batch& batch, std::vector<ChangeRecord>& records) {
+  // A batch read again after a crash: what did the consumers that held it commit to each target?
+  // A row counts when the first entry of its batch, or the last one it committed, is in this one
+  // (still pending: that batch was never acknowledged; one of them may have been trimmed from an
+  // application's stream meanwhile). The rows read: the owner's, ours, and those of every other
+  // consumer still in the group — a consumer that died right after claiming the batch never wrote
+  // one, but the one it claimed the batch from stays listed until a later claim sweep. Throws
+  // SinkError (the caller retries) and Redis errors (run() reconnects).
+  if (std::none_of(progress_targets_.begin(), progress_targets_.end(), [](const auto& t) { return t.second.ready; })) {
+    return;
+  }
+  const std::vector<std::string>& entry_ids = batch.ack.entry_ids;
+  std::unordered_set<std::string_view> ids(entry_ids.begin(), entry_ids.end());
+  std::set<std::string> consumers{batch.owner, consumer_};
+  RedisReplyPtr listed =
+      reader_->control().command({"XINFO", "CONSUMERS", reader_->stream(), reader_->options().group});
+  for (size_t i = 0; i < reply_size(listed.get()); ++i) {
+    const redisReply* c = reply_at(listed.get(), i);
+    for (size_t j = 0; j + 1 < reply_size(c); j += 2) {
+      if (reply_text(reply_at(c, j)) == "name") consumers.insert(std::string(reply_text(reply_at(c, j + 1))));
+    }
+  }
+
+  BatchProgress progress;
+  std::set<std::string> rejected_ids;
+  for (auto& [connection, target] : progress_targets_) {
+    if (!target.ready) continue;
+    for (const std::string& consumer : consumers) {
+      std::optional<sink::Progress> row = sinks_.at(connection)->read_progress(job_.name, consumer);
+      if (!row || !(ids.contains(row->batch_first_id) || ids.contains(row->committed_id))) {
+        continue;  // no row, or its batch was acknowledged
+      }
+      std::string& until = progress.skip_until[connection];
+      if (until.empty() || stream_id_less(until, row->committed_id)) until = row->committed_id;
+      if (row->rejected.empty()) continue;
+      nlohmann::json rejected = nlohmann::json::parse(row->rejected, nullptr, false);
+      if (!rejected.is_array()) continue;
+      for (auto& r : rejected) {
+        bool well_formed = r.is_array() && r.size() == 3 && r[0].is_string() && r[1].is_string() && r[2].is_string();
+        if (!well_formed || !ids.contains(r[0].get_ref<const std::string&>())) continue;
+        // Once, however many rows list it (one per target; several consumers'): the list is
+        // written back into later rows and would otherwise double with every crash.
+        if (rejected_ids.insert(r[0].get<std::string>()).second) progress.rejected.push_back(r);
+      }
+    }
+  }
+  if (progress.skip_until.empty()) return;
+  spdlog::info("job {}: a batch of {} read again after a crash: skipping what the targets' progress rows say "
+               "is committed",
+               job_.name, batch.owner);
+  if (batch.owner != consumer_) {
+    // Claimed: the skip becomes ours at once, before any write of the batch. Should this instance
+    // die before its first commit, whoever reads the batch next (this instance restarted, or one
+    // that claims the batch from it) finds the row under the consumer that then holds the entries.
+    std::string rejected = progress.rejected.empty()
+                               ? std::string()
+                               : progress.rejected.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    for (const auto& [connection, until] : progress.skip_until) {
+      sink::Sink& s = *sinks_.at(connection);
+      s.begin();
+      s.write_progress({job_.name, consumer_, entry_ids.front(), until, rejected});
+      s.commit();
+    }
+  }
+  // Rejected before the crash: dead-lettered now (from the entry read again) and written nowhere.
+  for (const auto& r : progress.rejected) {
+    const std::string& id = r[0].get_ref<const std::string&>();
+    if (!progress.dropped.insert(id).second) continue;
+    auto rec = std::find_if(records.begin(), records.end(), [&](const ChangeRecord& c) { return c.entry_id == id; });
+    if (rec != records.end()) reject(batch, id, rec->original, r[2].get<std::string>(), r[1].get<std::string>());
+  }
+  progress_ = std::move(progress);
 }
 
 void JobWorker::enter_outage(const std::string& why, bool schema) {
@@ -393,7 +647,7 @@ void JobWorker::set_state(const char* state, const std::string& error) {
   // Best effort, outside the ack transaction: `writebehind status` shows it; a Redis failure here
   // surfaces at the next read or ack anyway.
   try {
-    RedisConnection& c = reader_->connection();
+    RedisConnection& c = reader_->control();
     if (error.empty()) {
       c.command({"HSET", stats_key(), "state", state});
       c.command({"HDEL", stats_key(), "last_error"});

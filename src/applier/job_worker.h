@@ -1,5 +1,5 @@
 // One job's worker: read a batch -> decode -> transform -> coalesce -> write to every output -> ack,
-// on its own thread, with its own Redis connection and its own target connections.
+// with its own Redis connections and its own target connections.
 //
 // Exactness: a batch is acknowledged (XACK + counters + key tracking + dead letters, one MULTI/EXEC)
 // only after every target transaction of the batch committed. Killed at any point, the batch stays
@@ -7,16 +7,34 @@
 // deletes by key). Entries are applied in stream order; a batch is split into transactions of at
 // most write_batch_size records (after coalescing), committed in order.
 //
+// Exactly once for outputs that are not idempotent (APPEND, TYPE2): in each transaction that writes
+// such an output, the worker also upserts its row of the target's progress table (sink.h,
+// kProgressTable): the first entry id of its batch and the last entry id the transaction commits.
+// A batch read again after a crash (own pending entries, or those claimed from a dead consumer)
+// skips, per target, the entries that its owner's row says are committed — the row applies only
+// while its batch's first entry is still pending, so a stale row never hides anything. This holds
+// with one applier per job at a time (restarts under the same or a new instance id): pending
+// entries of successive consumers then never interleave.
+//
+// Overlap: while a batch is written, the next one is read and decoded on a second thread (over a
+// second Redis connection, stream_reader.h). Only plain new reads are overlapped, and only while no
+// claim sweep is due: the batch read ahead then lies entirely after the batch in flight, so that
+// after a crash both come back in stream order with the batch in flight first (which the progress
+// rows rely on). Recovery reads (own pending, claims) stay strictly one after another.
+//
 // Failures:
 //  - target Transient / Schema errors: roll back, retry the same transaction every retry_interval,
 //    logging once per outage and once at recovery (and setting state/last_error in the stats hash);
-//    a Schema error also re-reads the table's columns. Nothing is acknowledged meanwhile.
+//    a Schema error also re-reads the table's columns. Nothing is acknowledged meanwhile, and every
+//    entry pending for this consumer is kept claimed (the batch read ahead too).
 //  - target Data errors: the transaction's records are split in halves until the offending ones are
 //    found; they go to the dead-letter stream (or are dropped with error_handling ignore), counted as
 //    rejected; the rest commits.
-//  - Redis errors: reconnect with backoff; the batch in flight is abandoned and read again.
+//  - Redis errors: reconnect with backoff; the batch in flight and the one read ahead are abandoned
+//    and read again.
 //  - stop(): the batch in flight is finished and acknowledged (during a target outage it is
-//    abandoned instead, and read again at the next start), then run() returns.
+//    abandoned instead, and read again at the next start), then run() returns. A batch read ahead
+//    stays pending and is read first at the next start.
 //
 // Pause (`writebehind stop --job`, control_flags.h): between batches the worker checks the flag
 // (at most every kPauseCheckInterval) and reads nothing while it is set.
@@ -27,12 +45,14 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "applier/job_plan.h"
 #include "applier/key_tracker.h"
 #include "applier/output_mapper.h"
+#include "applier/read_ahead.h"
 #include "applier/transform_chain.h"
 #include "sink/sink.h"
 #include "source/stream_reader.h"
@@ -59,29 +79,55 @@ class JobWorker {
   void stop() { stop_.store(true); }
   bool stopping() const { return stop_.load(); }
 
-  // One step of run(): connects if needed, reads one batch and applies it. Returns the number of
-  // entries acknowledged (0 when nothing was read, or the batch was abandoned). Throws on Redis
+  // One step of run(): connects if needed, takes the next batch (read now, or read ahead during the
+  // previous step) and applies it; may start reading the following batch ahead. Returns the number
+  // of entries acknowledged (0 when nothing was read, or the batch was abandoned). Throws on Redis
   // errors (run() reconnects). For tests and for run().
   size_t run_once();
 
   const JobPlan& job() const { return job_; }
 
  private:
-  struct Rejection {
-    const ChangeRecord* record;
-    std::string error;
-    std::string output;
+  // A batch read and decoded, not yet written: its records and what its acknowledgement carries so
+  // far (every entry id, op counters, records dropped or rejected by decoding and transforms).
+  struct Batch {
+    ReadOrigin origin = ReadOrigin::New;
+    std::string owner;  // the consumer whose pending entries these were
+    AckBatch ack;
+    std::vector<ChangeRecord> records;
+    std::string first_rejection;  // for the one log line per batch
+    std::chrono::steady_clock::time_point read_at;
+  };
+
+  // Exactly-once bookkeeping of one batch (see the file comment).
+  struct BatchProgress {
+    std::map<std::string, std::string> skip_until;  // connection -> last entry id already committed there
+    nlohmann::json rejected = nlohmann::json::array();  // [[entry id, output, error], ...] so far
+    std::set<std::string> dropped;  // rejected before a crash: written to no target
+    std::set<std::string> unsure;   // connections whose last commit failed Transient: it may have
+                                    // committed (its reply lost); their progress rows tell
+  };
+
+  // The state of one target connection's progress table.
+  struct ProgressTarget {
+    bool needed = false;       // the connection has an APPEND or TYPE2 output
+    bool ready = false;        // the table exists
+    bool unavailable = false;  // it cannot be created: at-least-once (said once, loudly)
   };
 
   void connect_redis();
-  bool apply_batch(std::vector<StreamEntry> entries, AckBatch& ack);
-  bool write_records(std::vector<ChangeRecord>& records, AckBatch& ack);
+  void abandon_read_ahead() noexcept;
+  Batch read_and_decode(bool new_only);
+  void decode_into(std::vector<StreamEntry>& entries, Batch& batch);
+  size_t apply_and_ack(Batch batch);
+  bool apply_batch(Batch& batch);
+  bool write_records(std::vector<ChangeRecord>& records, Batch& batch);
   // Writes one range in one transaction per sink. Throws SinkError; *failed_output names the
   // output whose write failed (empty when a commit failed).
-  void write_range(const std::vector<const ChangeRecord*>& chunk, std::string* failed_output);
+  void write_range(const std::vector<const ChangeRecord*>& chunk, const Batch& batch, std::string* failed_output);
   void ensure_columns();
-  void reject(const std::string& entry_id, const EntryFields& original, const std::string& error,
-              const std::string& output, AckBatch& ack);
+  void reject(Batch& batch, const std::string& entry_id, const EntryFields& original, const std::string& error,
+              const std::string& output);
   void enter_outage(const std::string& why, bool schema);
   void leave_outage();
   void set_state(const char* state, const std::string& error);
@@ -90,16 +136,24 @@ class JobWorker {
   std::string stats_key() const;
   bool paused();  // the pause flag, read at most every kPauseCheckInterval
 
+  // Progress rows (exactly once).
+  void ensure_progress_tables();
+  void load_progress(Batch& batch, std::vector<ChangeRecord>& records);
+  bool skipped(const std::string& connection, const ChangeRecord& rec) const;
+
   JobPlan job_;
   ApplierSettings settings_;
   SinkFactory make_sink_;
   std::atomic<bool> stop_{false};
+  std::string consumer_;
 
   std::unique_ptr<StreamReader> reader_;
-  std::unique_ptr<TransformChain> chain_;
+  std::unique_ptr<TransformChain> chain_;  // used by whichever thread decodes (never two at once)
   std::map<std::string, std::unique_ptr<sink::Sink>> sinks_;  // by connection name
   std::vector<std::unique_ptr<KeyTracker>> trackers_;         // per output; null when untracked
   std::vector<OutputMapper> mappers_;                         // per output
+  std::map<std::string, ProgressTarget> progress_targets_;    // by connection name
+  BatchProgress progress_;                                    // of the batch in flight
 
   bool in_outage_ = false;
   std::chrono::steady_clock::time_point outage_since_;
@@ -108,7 +162,10 @@ class JobWorker {
   bool state_announced_ = false;  // state set to running at the first connect
   bool paused_ = false;
   std::chrono::steady_clock::time_point next_pause_check_{};
-  std::string first_rejection_;  // of the batch in flight, for the one log line per batch
+
+  // The next batch, being read while this one is written. Last: its thread stops before anything
+  // it uses is destroyed.
+  ReadAhead<Batch> read_ahead_;
 };
 
 }  // namespace wb::applier

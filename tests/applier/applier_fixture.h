@@ -138,4 +138,85 @@ class CrashingSink final : public wb::sink::Sink {
   When* when_;
 };
 
+// Where a CrashAtCommitSink plays the crash: around the nth commit of a transaction that wrote rows
+// (counted over every sink sharing the plan; transactions holding only a progress row do not count,
+// nor commits that fail). LostAtCommit is no crash: the nth commit succeeds but reports a lost
+// connection (SinkError Transient), as when the connection drops before the COMMIT's reply.
+// DownFromCommit: the nth commit and every one after it fail Transient without committing (an
+// outage) until the plan changes.
+struct CrashPlan {
+  enum class When { Never, BeforeCommit, AfterCommit, BeforeAnyCommit, LostAtCommit, DownFromCommit };
+  When when = When::Never;
+  int nth = 1;
+  int data_commits = 0;  // transactions with rows committed so far
+  int any_commits = 0;   // every commit attempted so far (BeforeAnyCommit counts these instead)
+};
+
+// A real sink that throws "simulated crash ..." (a std::runtime_error the worker does not catch,
+// so run_once() ends as if the process died) at the point the plan names.
+class CrashAtCommitSink final : public wb::sink::Sink {
+ public:
+  CrashAtCommitSink(std::unique_ptr<wb::sink::Sink> real, CrashPlan* plan) : real_(std::move(real)), plan_(plan) {}
+  void begin() override {
+    wrote_ = false;
+    real_->begin();
+  }
+  void write(const wb::sink::TableWrite& w) override {
+    wrote_ = wrote_ || !w.empty();
+    real_->write(w);
+  }
+  void commit() override {
+    int any = ++plan_->any_commits;
+    if (plan_->when == CrashPlan::When::BeforeAnyCommit && any == plan_->nth) {
+      throw std::runtime_error("simulated crash before commit " + std::to_string(any));
+    }
+    bool counted = wrote_;
+    int n = plan_->data_commits + 1;
+    if (counted && plan_->when == CrashPlan::When::BeforeCommit && n == plan_->nth) {
+      throw std::runtime_error("simulated crash before data commit " + std::to_string(n));
+    }
+    if (counted && plan_->when == CrashPlan::When::DownFromCommit && n >= plan_->nth) {
+      throw wb::sink::SinkError(wb::sink::ErrorKind::Transient, "connection refused (simulated outage)");
+    }
+    real_->commit();
+    if (!counted) return;
+    plan_->data_commits = n;
+    if (plan_->when == CrashPlan::When::AfterCommit && n == plan_->nth) {
+      throw std::runtime_error("simulated crash after data commit " + std::to_string(n));
+    }
+    if (plan_->when == CrashPlan::When::LostAtCommit && n == plan_->nth) {
+      throw wb::sink::SinkError(wb::sink::ErrorKind::Transient, "server closed the connection (simulated, at commit)");
+    }
+  }
+  void rollback() noexcept override { real_->rollback(); }
+  std::vector<wb::sink::Column> columns(const wb::sink::TableRef& t) override { return real_->columns(t); }
+  bool ping() noexcept override { return real_->ping(); }
+  void disconnect() noexcept override { real_->disconnect(); }
+  void ensure_progress_table() override { real_->ensure_progress_table(); }
+  std::optional<wb::sink::Progress> read_progress(const std::string& job, const std::string& consumer) override {
+    return real_->read_progress(job, consumer);
+  }
+  void write_progress(const wb::sink::Progress& p) override { real_->write_progress(p); }
+  const char* dialect() const override { return real_->dialect(); }
+
+ private:
+  std::unique_ptr<wb::sink::Sink> real_;
+  CrashPlan* plan_;
+  bool wrote_ = false;
+};
+
+// Calls run_once() until the CrashAtCommitSink's simulated crash ends it; true when it did. Any
+// other exception propagates (a test failure).
+inline bool run_until_crash(wb::applier::JobWorker& w, int max_rounds = 200) {
+  for (int i = 0; i < max_rounds; ++i) {
+    try {
+      w.run_once();
+    } catch (const std::runtime_error& e) {
+      if (std::string(e.what()).starts_with("simulated crash")) return true;
+      throw;
+    }
+  }
+  return false;
+}
+
 }  // namespace wbtest
