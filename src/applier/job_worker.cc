@@ -439,6 +439,8 @@ void JobWorker::write_range(const std::vector<const ChangeRecord*>& chunk, const
   plans.reserve(mappers_.size());
   std::vector<const ChangeRecord*> unskipped;
   std::vector<const ChangeRecord*> committed;
+  // A reduced batch holds each Redis key once: outputs keyed by the Redis key skip coalescing.
+  const auto shape = reducible() ? OutputMapper::ChunkShape::OnePerRedisKey : OutputMapper::ChunkShape::Any;
   for (OutputMapper& m : mappers_) {
     const std::string& connection = m.plan().connection;
     if (!progress_.dropped.empty() || progress_.skip_until.contains(connection)) {
@@ -458,9 +460,9 @@ void JobWorker::write_range(const std::vector<const ChangeRecord*>& chunk, const
         // it, so that the records after them (a key change, a delete) and the ack see those rows.
         for (auto& [key, tuple] : m.plan_chunk(committed).tracking) m.tracker()->stage(key, std::move(tuple));
       }
-      plans.push_back(m.plan_chunk(unskipped));
+      plans.push_back(m.plan_chunk(unskipped, shape));
     } else {
-      plans.push_back(m.plan_chunk(chunk));
+      plans.push_back(m.plan_chunk(chunk, shape));
     }
   }
 

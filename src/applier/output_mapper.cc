@@ -55,6 +55,9 @@ OutputMapper::OutputMapper(OutputPlan plan, RowFormat format, KeyTracker* tracke
     mapped_sources_.push_back(m.source);
   }
   auto_columns_ = plan_.mapping.empty();
+  keys_are_redis_key_ = !plan_.keys.empty() && !plan_.foreach &&
+                        std::all_of(plan_.keys.begin(), plan_.keys.end(),
+                                    [](const auto& k) { return k.source == kRedisKeyPath; });
 }
 
 void OutputMapper::set_table_columns(const std::vector<sink::Column>& columns) {
@@ -199,8 +202,13 @@ sink::TableWrite OutputMapper::empty_write(const std::vector<std::string>& value
   return w;
 }
 
-OutputChunkPlan OutputMapper::plan_chunk(const std::vector<const ChangeRecord*>& chunk) {
+OutputChunkPlan OutputMapper::plan_chunk(const std::vector<const ChangeRecord*>& chunk, ChunkShape shape) {
   OutputChunkPlan out;
+  bool keyed = plan_.strategy == LoadStrategy::Upsert || plan_.strategy == LoadStrategy::Replace;
+  if (keyed && shape == ChunkShape::OnePerRedisKey && keys_are_redis_key_ && tracker_ == nullptr) {
+    plan_one_row_per_record(chunk, out);
+    return out;
+  }
   if (plan_.foreach) {
     plan_foreach(chunk, out);
     return out;
@@ -218,6 +226,25 @@ OutputChunkPlan OutputMapper::plan_chunk(const std::vector<const ChangeRecord*>&
       break;
   }
   return out;
+}
+
+void OutputMapper::plan_one_row_per_record(const std::vector<const ChangeRecord*>& chunk, OutputChunkPlan& out) {
+  // Each record's key tuple is its own Redis key, and no two records share one: nothing to
+  // coalesce. A c/u upserts (or replaces) its row, a d deletes it.
+  std::vector<const ChangeRecord*> rows;
+  rows.reserve(chunk.size());
+  std::vector<const ChangeRecord*> deleted;
+  for (const ChangeRecord* rec : chunk) (op_of(*rec) == Op::Delete ? deleted : rows).push_back(rec);
+  auto cols = chunk_value_columns(rows);
+  sink::TableWrite w = empty_write(cols);
+  for (const ChangeRecord* rec : deleted) {
+    KeyTuple t = key_tuple(*rec);
+    if (complete(t)) w.deletes.push_back(std::move(t));
+  }
+  auto& target = plan_.strategy == LoadStrategy::Replace ? w.replaces : w.upserts;
+  target.reserve(rows.size());
+  for (const ChangeRecord* rec : rows) target.push_back(row_of(*rec, cols));
+  if (!w.empty()) out.writes.push_back(std::move(w));
 }
 
 void OutputMapper::plan_append(const std::vector<const ChangeRecord*>& chunk, OutputChunkPlan& out) {

@@ -71,8 +71,17 @@ class OutputMapper {
   // False when this output ignores the record (a d under APPEND: counted as filtered).
   bool writes(const ChangeRecord& rec) const;
 
+  // What the caller knows of a chunk: OnePerRedisKey when no two records share a Redis key (the
+  // job reduced its batch to each key's last record). With keys that are the Redis key itself
+  // (key.key) and no key tracking, every record then names its own row, and coalescing is skipped.
+  enum class ChunkShape { Any, OnePerRedisKey };
+
   // Maps a chunk (records in stream order, each passing check()) to table writes.
-  OutputChunkPlan plan_chunk(const std::vector<const ChangeRecord*>& chunk);
+  OutputChunkPlan plan_chunk(const std::vector<const ChangeRecord*>& chunk, ChunkShape shape = ChunkShape::Any);
+
+  // True when every key column comes from the Redis key (key.key) and there is no foreach: the
+  // row a Redis key writes is always the one its name gives (no key tracking needed).
+  bool keys_are_redis_key() const { return keys_are_redis_key_; }
 
  private:
   KeyTuple key_tuple(const ChangeRecord& rec) const;
@@ -82,6 +91,7 @@ class OutputMapper {
   std::optional<std::string> value_of(const ChangeRecord& rec, const std::string& column) const;
 
   void plan_keyed(const std::vector<const ChangeRecord*>& chunk, OutputChunkPlan& out);
+  void plan_one_row_per_record(const std::vector<const ChangeRecord*>& chunk, OutputChunkPlan& out);
   void plan_type2(const std::vector<const ChangeRecord*>& chunk, OutputChunkPlan& out);
   void plan_append(const std::vector<const ChangeRecord*>& chunk, OutputChunkPlan& out);
   void plan_foreach(const std::vector<const ChangeRecord*>& chunk, OutputChunkPlan& out);
@@ -96,6 +106,7 @@ class OutputMapper {
   std::vector<std::string> mapped_columns_;
   std::vector<std::string> mapped_sources_;
   bool auto_columns_ = false;
+  bool keys_are_redis_key_ = false;
   std::vector<std::string> candidate_columns_;  // auto: table columns that are not keys or TYPE2's
   std::set<std::string> seen_columns_;          // auto: candidates some record has had as a field
 };

@@ -378,3 +378,38 @@ TEST_F(SqliteApplierTest, RedisConnectionKilledMidRunLosesNothing) {
   applier.stop();
   applier.wait();
 }
+
+// Keys that are the Redis key itself: no key tracking, and a reduced batch skips coalescing. Creates,
+// updates, deletes, a delete then re-create and a rename in one batch, then more in a second batch.
+TEST_F(SqliteApplierTest, KeysFromTheRedisKeyNeedNoTracking) {
+  sqlite_rows(db_path_, "CREATE TABLE items (rkey TEXT PRIMARY KEY, name TEXT, city TEXT)");
+  JobPlan job;
+  job.name = "items";
+  job.stream = "wb:stream:items";
+  OutputPlan out;
+  out.name = "db.items";
+  out.connection = "db";
+  out.table = {"", "items"};
+  out.keys = {{"rkey", "key.key"}};
+  out.mapping = {{"name", "name"}, {"city", "city"}};
+  job.outputs.push_back(out);
+  const std::string s = "wb:stream:items";
+  add_hash(c_, s, "item:1", {"name", "a"});
+  add_hash(c_, s, "item:2", {"name", "b", "city", "Oslo"});
+  add_hash(c_, s, "item:1", {"name", "a2"}, "u");
+  add_entry(c_, s, "item:2", "d", "none", {}, "del");
+  add_hash(c_, s, "item:2", {"name", "b-again"});  // deleted then re-created in the same batch
+  add_hash(c_, s, "item:3", {"name", "c"});
+  add_entry(c_, s, "item:3", "d", "none", {}, "rename_from");  // RENAME item:3 item:4
+  add_hash(c_, s, "item:4", {"name", "c"}, "c");
+  JobWorker w(job, test_settings(redis_), sqlite_sinks());
+  drain(w, c_, s);
+  EXPECT_EQ(sqlite_rows(db_path_, "SELECT rkey, name, city FROM items ORDER BY rkey"),
+            (Rows{{"item:1", "a2", "NULL"}, {"item:2", "b-again", "NULL"}, {"item:4", "c", "NULL"}}));
+  add_entry(c_, s, "item:1", "d", "none", {}, "del");
+  add_hash(c_, s, "item:4", {"name", "c", "city", "Rome"}, "u");
+  drain(w, c_, s);
+  EXPECT_EQ(sqlite_rows(db_path_, "SELECT rkey, name, city FROM items ORDER BY rkey"),
+            (Rows{{"item:2", "b-again", "NULL"}, {"item:4", "c", "Rome"}}));
+  EXPECT_EQ(c_.command({"EXISTS", "wb:keys:items:db.items"}).integer, 0);  // nothing tracked
+}

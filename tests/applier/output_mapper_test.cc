@@ -607,3 +607,67 @@ TEST(OutputMapperFlat, ColumnsWithoutMappingMatchFieldsIgnoringCaseLikeTheJsonOr
   EXPECT_EQ(plan.writes[0].appends, (std::vector<Row>{row({"upper again"})}));
   EXPECT_TRUE(decoded.record->is_flat());
 }
+
+// A chunk that holds each Redis key once, keyed by the Redis key itself and untracked: the
+// OnePerRedisKey shortcut writes exactly the rows the general coalescing writes (as sets — the
+// order of rows within a list is free), for UPSERT and REPLACE, mapped and auto columns.
+TEST(OutputMapper, OnePerRedisKeyShortcutMatchesGeneralCoalescing) {
+  std::mt19937 random(7);
+  for (auto strategy : {LoadStrategy::Upsert, LoadStrategy::Replace}) {
+    for (bool auto_columns : {false, true}) {
+      OutputPlan p = upsert_plan();
+      p.keys = {{"rkey", "key.key"}};
+      p.mapping = auto_columns ? std::vector<ColumnSource>{} : std::vector<ColumnSource>{{"name", "name"}, {"city", "address.city"}};
+      p.strategy = strategy;
+      OutputMapper general(p, RowFormat::DataOnly, nullptr);
+      OutputMapper shortcut(p, RowFormat::DataOnly, nullptr);
+      ASSERT_TRUE(shortcut.keys_are_redis_key());
+      if (auto_columns) {
+        general.set_table_columns(columns({"rkey", "name", "city"}));
+        shortcut.set_table_columns(columns({"rkey", "name", "city"}));
+      }
+      std::vector<ChangeRecord> v;
+      for (int i = 0; i < 300; ++i) {
+        std::string key = "user:" + std::to_string(i);
+        switch (random() % 3) {
+          case 0:
+            v.push_back(rec(key, Op::Delete, json::object(), i));
+            break;
+          case 1:
+            v.push_back(rec(key, Op::Create, {{"name", "n" + std::to_string(i)}}, i));
+            break;
+          default:
+            v.push_back(rec(key, Op::Update, {{"name", "m"}, {"city", "c" + std::to_string(i)}, {"extra", 1}}, i));
+        }
+      }
+      std::shuffle(v.begin(), v.end(), random);
+      auto a = general.plan_chunk(ptrs(v), OutputMapper::ChunkShape::Any);
+      auto b = shortcut.plan_chunk(ptrs(v), OutputMapper::ChunkShape::OnePerRedisKey);
+      ASSERT_EQ(a.writes.size(), 1u);
+      ASSERT_EQ(b.writes.size(), 1u);
+      const auto& wa = a.writes[0];
+      const auto& wb = b.writes[0];
+      EXPECT_EQ(wa.key_columns, wb.key_columns);
+      EXPECT_EQ(wa.value_columns, wb.value_columns);
+      auto as_set = [](const std::vector<Row>& rows) { return std::multiset<Row>(rows.begin(), rows.end()); };
+      EXPECT_EQ(as_set(wa.upserts), as_set(wb.upserts));
+      EXPECT_EQ(as_set(wa.replaces), as_set(wb.replaces));
+      EXPECT_EQ(as_set(wa.deletes), as_set(wb.deletes));
+      EXPECT_FALSE(wb.deletes.empty());
+      EXPECT_FALSE((strategy == LoadStrategy::Upsert ? wb.upserts : wb.replaces).empty());
+      EXPECT_TRUE(b.tracking.empty());
+    }
+  }
+}
+
+// Keys from hash fields, or key tracking on: the shortcut never applies (coalescing is needed).
+TEST(OutputMapper, OnePerRedisKeyIgnoredWhenKeysAreFields) {
+  KeyTracker tracker("t");
+  tracker.remember("user:1", KeyTuple{"1"});
+  OutputMapper m(upsert_plan(), RowFormat::DataOnly, &tracker);
+  EXPECT_FALSE(m.keys_are_redis_key());
+  std::vector<ChangeRecord> v{rec("user:1", Op::Update, {{"id", "2"}, {"name", "moved"}})};
+  auto plan = m.plan_chunk(ptrs(v), OutputMapper::ChunkShape::OnePerRedisKey);
+  ASSERT_EQ(plan.writes.size(), 1u);
+  EXPECT_EQ(plan.writes[0].deletes, (std::vector<Row>{row({"1"})}));  // the key change still deletes the old row
+}
