@@ -82,6 +82,8 @@ JobWorker::JobWorker(JobPlan job, ApplierSettings settings, SinkFactory sinks)
     if (!sinks_.contains(out.connection)) sinks_[out.connection] = make_sink_(out.connection);
     if (needs_progress(out)) progress_targets_[out.connection].needed = true;
   }
+  reducible_ = reducible();
+  check_ahead_ = std::none_of(job_.outputs.begin(), job_.outputs.end(), [](const OutputPlan& o) { return bool(o.foreach); });
 }
 
 JobWorker::~JobWorker() { abandon_read_ahead(); }
@@ -178,7 +180,13 @@ size_t JobWorker::run_once() {
   }
   if (batch.ack.entry_ids.empty()) return 0;
   if (batch.origin == ReadOrigin::New && reader_->new_entries_next() && !stopping() && !paused()) {
-    read_ahead_.start([this] { return read_and_decode(/*new_only=*/true); });
+    // The records of the batch before this one are freed there too, off the worker's path.
+    auto dead = std::make_shared<std::vector<ChangeRecord>>(std::move(graveyard_));
+    graveyard_.clear();
+    read_ahead_.start([this, dead] {
+      dead->clear();
+      return read_and_decode(/*new_only=*/true);
+    });
   }
   return apply_and_ack(std::move(batch));
 }
@@ -192,6 +200,7 @@ JobWorker::Batch JobWorker::read_and_decode(bool new_only) {
   batch.origin = read.origin;
   batch.owner = std::move(read.owner);
   decode_into(read.entries, batch);
+  if (check_ahead_) check_and_reduce(batch);
   return batch;
 }
 
@@ -255,6 +264,7 @@ size_t JobWorker::apply_and_ack(Batch batch) {
     settings_.observer->batch_acknowledged(job_.name, ack.counters, ack.entry_ids.size(),
                                            std::chrono::steady_clock::now() - batch.read_at);
   }
+  graveyard_ = std::move(batch.records);  // freed by the next read-ahead task
   if (ack.counters.rejected > 0) {
     // One line per batch, never one per record: get-rejected shows them all.
     spdlog::warn("job {}: {} of {} entries rejected ({}); first: {}", job_.name, ack.counters.rejected,
@@ -292,10 +302,9 @@ bool JobWorker::reducible() const {
   return !job_.outputs.empty();
 }
 
-bool JobWorker::apply_batch(Batch& batch) {
-  progress_ = BatchProgress();
-
-  // What every output can write (checked here, on the worker thread: the mappers are its own).
+void JobWorker::check_and_reduce(Batch& batch) {
+  // What every output can write. Runs on the read-ahead thread when no output has a foreach
+  // (OutputMapper::check() is then a pure function of the record), else on the worker thread.
   std::vector<ChangeRecord> records;
   records.reserve(batch.records.size());
   for (ChangeRecord& rec : batch.records) {
@@ -316,9 +325,8 @@ bool JobWorker::apply_batch(Batch& batch) {
     }
     records.push_back(std::move(rec));
   }
-  batch.records.clear();
 
-  if (reducible() && records.size() > 1) {
+  if (reducible_ && records.size() > 1) {
     // Keep each Redis key's last record (in the order of those last records).
     std::unordered_set<std::string_view> seen;
     seen.reserve(records.size());
@@ -331,6 +339,14 @@ bool JobWorker::apply_batch(Batch& batch) {
     }
     records = std::move(reduced);
   }
+  batch.records = std::move(records);
+  batch.checked = true;
+}
+
+bool JobWorker::apply_batch(Batch& batch) {
+  progress_ = BatchProgress();
+  if (!batch.checked) check_and_reduce(batch);
+  std::vector<ChangeRecord>& records = batch.records;
 
   if (std::any_of(trackers_.begin(), trackers_.end(), [](const auto& t) { return t != nullptr; })) {
     std::vector<const std::string*> keys;
@@ -440,7 +456,7 @@ void JobWorker::write_range(const std::vector<const ChangeRecord*>& chunk, const
   std::vector<const ChangeRecord*> unskipped;
   std::vector<const ChangeRecord*> committed;
   // A reduced batch holds each Redis key once: outputs keyed by the Redis key skip coalescing.
-  const auto shape = reducible() ? OutputMapper::ChunkShape::OnePerRedisKey : OutputMapper::ChunkShape::Any;
+  const auto shape = reducible_ ? OutputMapper::ChunkShape::OnePerRedisKey : OutputMapper::ChunkShape::Any;
   for (OutputMapper& m : mappers_) {
     const std::string& connection = m.plan().connection;
     if (!progress_.dropped.empty() || progress_.skip_until.contains(connection)) {
@@ -549,41 +565,51 @@ void JobWorker::ensure_progress_tables() {
 }
 
 void JobWorker::load_progress(Batch& batch, std::vector<ChangeRecord>& records) {
-  // A batch read again after a crash: what did the consumers that held it commit to each target?
-  // A row counts when the first entry of its batch, or the last one it committed, is in this one
-  // (still pending: that batch was never acknowledged; one of them may have been trimmed from an
-  // application's stream meanwhile). The rows read: the owner's, ours, and those of every other
-  // consumer still in the group — a consumer that died right after claiming the batch never wrote
-  // one, but the one it claimed the batch from stays listed until a later claim sweep. Throws
-  // SinkError (the caller retries) and Redis errors (run() reconnects).
+  // A batch read again after a crash (own pending entries, or entries claimed from a dead
+  // consumer): what did the consumers that held its entries commit to each target? Every row of the
+  // job is read — the consumer that wrote one may be gone from the group (a claim sweep deletes a
+  // dead consumer once its entries were claimed, possibly by one that died in turn). A row counts
+  // when an entry of this batch lies in its range [batch_first_id, committed_id]: this batch's
+  // entries up to committed_id are skipped, and the rejections the row lists among them are
+  // dead-lettered. Throws SinkError (the caller retries).
+  //
+  // Why the range is safe, with one applier per job at a time:
+  //  - The entries pending for a consumer are consecutive among the group's pending entries, and
+  //    two consumers' never interleave: a new batch lies above every id ever delivered; a claim
+  //    takes the first entries of one dead consumer into a consumer that holds none; recovery
+  //    batches are read one at a time, each acknowledged before the next is read.
+  //  - So when a row is written, every entry then pending in its range belongs to the batch it
+  //    describes and, up to committed_id, is committed (or rejected, and listed). The row written at
+  //    once for a claimed batch (below) takes committed_id from a row that counts, whose range holds
+  //    its own. Later no entry enters a range: new entries are delivered above it, claims only move
+  //    entries. A row of an acknowledged batch covers nothing pending, or only what is committed.
+  //  - The range, not just its ends, because a batch may come back in pieces: read again with a
+  //    lower read_batch_size, or its first entries claimed by a consumer that died in turn, or some
+  //    pieces acknowledged before another crash. A piece need not hold either end.
+  //  - A row is overwritten only by a transaction that commits entries above its committed_id (a
+  //    piece wholly covered writes nothing); the entries it covered are then acknowledged or in
+  //    that batch — unless a consumer that claimed some died before writing its own row (see
+  //    job_worker.h, limits).
   if (std::none_of(progress_targets_.begin(), progress_targets_.end(), [](const auto& t) { return t.second.ready; })) {
     return;
   }
-  const std::vector<std::string>& entry_ids = batch.ack.entry_ids;
+  const std::vector<std::string>& entry_ids = batch.ack.entry_ids;  // in stream id order
   std::unordered_set<std::string_view> ids(entry_ids.begin(), entry_ids.end());
-  std::set<std::string> consumers{batch.owner, consumer_};
-  RedisReplyPtr listed =
-      reader_->control().command({"XINFO", "CONSUMERS", reader_->stream(), reader_->options().group});
-  for (size_t i = 0; i < reply_size(listed.get()); ++i) {
-    const redisReply* c = reply_at(listed.get(), i);
-    for (size_t j = 0; j + 1 < reply_size(c); j += 2) {
-      if (reply_text(reply_at(c, j)) == "name") consumers.insert(std::string(reply_text(reply_at(c, j + 1))));
-    }
-  }
+  auto covers_an_entry = [&](const sink::Progress& row) {
+    auto first = std::lower_bound(entry_ids.begin(), entry_ids.end(), row.batch_first_id, stream_id_less);
+    return first != entry_ids.end() && !stream_id_less(row.committed_id, *first);
+  };
 
   BatchProgress progress;
   std::set<std::string> rejected_ids;
   for (auto& [connection, target] : progress_targets_) {
     if (!target.ready) continue;
-    for (const std::string& consumer : consumers) {
-      std::optional<sink::Progress> row = sinks_.at(connection)->read_progress(job_.name, consumer);
-      if (!row || !(ids.contains(row->batch_first_id) || ids.contains(row->committed_id))) {
-        continue;  // no row, or its batch was acknowledged
-      }
+    for (const sink::Progress& row : sinks_.at(connection)->read_job_progress(job_.name)) {
+      if (!covers_an_entry(row)) continue;  // a batch acknowledged, or another piece of one
       std::string& until = progress.skip_until[connection];
-      if (until.empty() || stream_id_less(until, row->committed_id)) until = row->committed_id;
-      if (row->rejected.empty()) continue;
-      nlohmann::json rejected = nlohmann::json::parse(row->rejected, nullptr, false);
+      if (until.empty() || stream_id_less(until, row.committed_id)) until = row.committed_id;
+      if (row.rejected.empty()) continue;
+      nlohmann::json rejected = nlohmann::json::parse(row.rejected, nullptr, false);
       if (!rejected.is_array()) continue;
       for (auto& r : rejected) {
         bool well_formed = r.is_array() && r.size() == 3 && r[0].is_string() && r[1].is_string() && r[2].is_string();
@@ -599,9 +625,10 @@ void JobWorker::load_progress(Batch& batch, std::vector<ChangeRecord>& records) 
                "is committed",
                job_.name, batch.owner);
   if (batch.owner != consumer_) {
-    // Claimed: the skip becomes ours at once, before any write of the batch. Should this instance
-    // die before its first commit, whoever reads the batch next (this instance restarted, or one
-    // that claims the batch from it) finds the row under the consumer that then holds the entries.
+    // Claimed: the skip becomes ours at once, before any write of the batch, under the consumer
+    // that now holds the entries. The row we found may be overwritten before this batch is
+    // acknowledged (its consumer restarted under its own name commits entries above it); should
+    // this instance die first, whoever reads the batch next still finds ours.
     std::string rejected = progress.rejected.empty()
                                ? std::string()
                                : progress.rejected.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

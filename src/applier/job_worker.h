@@ -9,15 +9,36 @@
 //
 // Exactly once for outputs that are not idempotent (APPEND, TYPE2): in each transaction that writes
 // such an output, the worker also upserts its row of the target's progress table (sink.h,
-// kProgressTable): the first entry id of its batch and the last entry id the transaction commits.
-// A batch read again after a crash (own pending entries, or those claimed from a dead consumer)
-// skips, per target, the entries that its owner's row says are committed — the row applies only
-// while its batch's first entry is still pending, so a stale row never hides anything. This holds
-// with one applier per job at a time (restarts under the same or a new instance id): pending
-// entries of successive consumers then never interleave.
+// kProgressTable): the first entry id of its batch, the last entry id the transaction commits, and
+// the records rejected so far. Recovery (load_progress()):
+//  - A batch read again after a crash (own pending entries, or those claimed from a dead consumer)
+//    reads every row of the job on each such target — also rows of consumers since deleted from the
+//    group. A row counts when an entry of the batch lies in its range [first id, committed id]; the
+//    batch then skips, on that target, its entries up to the highest committed id of the rows that
+//    count, and dead-letters again (writing nowhere) the rejections they list among its entries.
+//  - The range, not just its ends: a batch may come back in pieces (read with a lower
+//    read_batch_size, its first entries claimed by a consumer that died in turn, a crash after some
+//    pieces were acknowledged), and a piece need not hold either end. Nothing is carried in memory
+//    from one piece to the next. A row whose batch was acknowledged covers no pending entry, or only
+//    committed ones, so a stale row hides nothing (the argument is at load_progress()).
+//  - A claimed batch whose entries a row covers gets our own row at once, in a transaction of its
+//    own before anything of the batch is written, so the skip survives our death even if the row
+//    found is overwritten meanwhile.
+//  - A commit that failed with a lost connection may have committed: before the retry the target's
+//    own row tells (its first id is this batch's). A range is retried after a target failed at
+//    COMMIT while others had committed it (PostgreSQL reports a poison record only then): those
+//    targets skip it, so their APPEND and TYPE2 outputs do not write it twice.
+// Limits: one applier per job at a time (restarts under the same or another instance id) — two at
+// once interleave their consumers' entries and the ranges mean nothing. Not covered: a consumer
+// that dies between claiming a batch and writing its row, when the consumer it claimed from then
+// restarts under its own name and commits its newer own pending entries first (the reader takes
+// own pending entries before claims), overwriting the row that covered the claimed ones: their
+// committed part is written again.
 //
-// Overlap: while a batch is written, the next one is read and decoded on a second thread (over a
-// second Redis connection, stream_reader.h). Only plain new reads are overlapped, and only while no
+// Overlap: while a batch is written, the next one is read, decoded, transformed, checked against
+// the outputs and reduced by key on a second thread (over a second Redis connection,
+// stream_reader.h; checks stay on the worker when an output has a foreach). The records of the
+// batch before are freed there too. Only plain new reads are overlapped, and only while no
 // claim sweep is due: the batch read ahead then lies entirely after the batch in flight, so that
 // after a crash both come back in stream order with the batch in flight first (which the progress
 // rows rely on). Recovery reads (own pending, claims) stay strictly one after another.
@@ -95,6 +116,7 @@ class JobWorker {
     std::string owner;  // the consumer whose pending entries these were
     AckBatch ack;
     std::vector<ChangeRecord> records;
+    bool checked = false;         // check_and_reduce() ran
     std::string first_rejection;  // for the one log line per batch
     std::chrono::steady_clock::time_point read_at;
   };
@@ -120,6 +142,7 @@ class JobWorker {
   Batch read_and_decode(bool new_only);
   void decode_into(std::vector<StreamEntry>& entries, Batch& batch);
   size_t apply_and_ack(Batch batch);
+  void check_and_reduce(Batch& batch);
   bool apply_batch(Batch& batch);
   bool write_records(std::vector<ChangeRecord>& records, Batch& batch);
   // Writes one range in one transaction per sink. Throws SinkError; *failed_output names the
@@ -153,6 +176,9 @@ class JobWorker {
   std::vector<std::unique_ptr<KeyTracker>> trackers_;         // per output; null when untracked
   std::vector<OutputMapper> mappers_;                         // per output
   std::map<std::string, ProgressTarget> progress_targets_;    // by connection name
+  bool reducible_ = false;    // reducible(), fixed at construction
+  bool check_ahead_ = false;  // check_and_reduce() on the read-ahead thread (no foreach output)
+  std::vector<ChangeRecord> graveyard_;  // the last batch's records, freed on the read-ahead thread
   BatchProgress progress_;                                    // of the batch in flight
 
   bool in_outage_ = false;

@@ -1,6 +1,8 @@
 // Key tracking cache and encoding (see key_tracker.h).
 #include "applier/key_tracker.h"
 
+#include "common/flat_reply.h"
+
 #include <algorithm>
 
 namespace wb::applier {
@@ -118,11 +120,15 @@ void KeyTracker::load(RedisConnection& redis, const std::vector<const std::strin
     size_t end = std::min(missing.size(), i + kMaxFieldsPerRead);
     std::vector<std::string> cmd{"HMGET", hash_key_};
     for (size_t j = i; j < end; ++j) cmd.push_back(*missing[j]);
-    RedisReplyPtr reply = redis.command(cmd);
-    for (size_t j = i; j < end; ++j) {
-      const redisReply* v = reply_at(reply.get(), j - i);
+    // Read flat (no redisReply tree): one HMGET of up to kMaxFieldsPerRead keys per batch.
+    const FlatReply& reply = redis.command_flat(cmd);
+    if (!reply.is_array(FlatReply::kRoot) || reply.elements(FlatReply::kRoot) != end - i) {
+      throw RedisReplyError("HMGET " + hash_key_ + ": unexpected reply shape");
+    }
+    FlatReply::Index v = FlatReply::kRoot + 1;  // the first element
+    for (size_t j = i; j < end; ++j, v = reply.next(v)) {
       std::optional<KeyTuple> tuple;
-      if (!reply_is_nil(v)) tuple = decode_key_tuple(reply_text(v));  // malformed: as if untracked
+      if (!reply.is_nil(v)) tuple = decode_key_tuple(reply.text(v));  // malformed: as if untracked
       committed_[*missing[j]] = std::move(tuple);
     }
   }

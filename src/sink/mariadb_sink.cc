@@ -83,6 +83,11 @@ std::string read_progress_sql() {
          " WHERE job = ? AND consumer = ?";
 }
 
+std::string read_job_progress_sql() {
+  return "SELECT consumer, batch_first_id, committed_id, rejected FROM " + quote(kProgressTable) +
+         " WHERE job = ? ORDER BY consumer";
+}
+
 size_t utf8_characters(const std::string& s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;  // count every byte but continuation bytes
@@ -269,42 +274,20 @@ class MariadbSink final : public SinkBase {
     binder_.add(job);
     binder_.add(consumer);
     static const std::string sql = read_progress_sql();
-    MYSQL_STMT* stmt = execute(sql);
-    if (mysql_stmt_store_result(stmt)) fail(stmt);
-    // Fetch with empty buffers to learn each value's length, then fetch each value whole.
-    constexpr unsigned kColumns = 3;
-    MYSQL_BIND binds[kColumns] = {};
-    unsigned long lengths[kColumns] = {};
-    my_bool nulls[kColumns] = {};
-    for (unsigned i = 0; i < kColumns; ++i) {
-      binds[i].buffer_type = MYSQL_TYPE_STRING;
-      binds[i].length = &lengths[i];
-      binds[i].is_null = &nulls[i];
+    std::vector<std::vector<std::string>> rows = fetch_text_rows(execute(sql), 3);
+    if (rows.empty()) return std::nullopt;
+    return Progress{job, consumer, std::move(rows[0][0]), std::move(rows[0][1]), std::move(rows[0][2])};
+  }
+
+  std::vector<Progress> run_read_job_progress(const std::string& job) override {
+    check_progress_length(job, kMaxProgressNameCharsMysql, "job name");
+    binder_.clear();
+    binder_.add(job);
+    static const std::string sql = read_job_progress_sql();
+    std::vector<Progress> out;
+    for (auto& r : fetch_text_rows(execute(sql), 4)) {
+      out.push_back(Progress{job, std::move(r[0]), std::move(r[1]), std::move(r[2]), std::move(r[3])});
     }
-    std::optional<Progress> out;
-    int rc = mysql_stmt_bind_result(stmt, binds) ? 1 : mysql_stmt_fetch(stmt);
-    if (rc == 0 || rc == MYSQL_DATA_TRUNCATED) {
-      std::string values[kColumns];
-      for (unsigned i = 0; i < kColumns; ++i) {
-        if (nulls[i] || lengths[i] == 0) continue;
-        values[i].resize(lengths[i]);
-        MYSQL_BIND b{};
-        b.buffer_type = MYSQL_TYPE_STRING;
-        b.buffer = values[i].data();
-        b.buffer_length = lengths[i];
-        if (mysql_stmt_fetch_column(stmt, &b, i, 0)) {
-          rc = 1;
-          break;
-        }
-      }
-      if (rc != 1) out = Progress{job, consumer, values[0], values[1], values[2]};
-    }
-    if (rc == 1) {
-      SinkError e = error(stmt);
-      mysql_stmt_free_result(stmt);
-      throw e;
-    }
-    mysql_stmt_free_result(stmt);
     return out;
   }
 
@@ -474,6 +457,50 @@ class MariadbSink final : public SinkBase {
     for (const auto& c : all) has_indicator |= (c == spec.indicator_column);
     if (!has_indicator) extra.emplace_back(spec.indicator_column, spec.active_value);
     insert_rows(info, all, RowRange({&w.type2_inserts}), "", extra);
+  }
+
+  // Every row of an executed statement's result set, each of its `columns` values as text (NULL and
+  // empty alike: ""). Values of any length: each is fetched with an empty buffer first to learn its
+  // length, then whole.
+  std::vector<std::vector<std::string>> fetch_text_rows(MYSQL_STMT* stmt, unsigned columns) {
+    if (mysql_stmt_store_result(stmt)) fail(stmt);
+    std::vector<MYSQL_BIND> binds(columns);
+    std::vector<unsigned long> lengths(columns);
+    std::vector<my_bool> nulls(columns);
+    for (unsigned i = 0; i < columns; ++i) {
+      binds[i] = MYSQL_BIND{};
+      binds[i].buffer_type = MYSQL_TYPE_STRING;
+      binds[i].length = &lengths[i];
+      binds[i].is_null = &nulls[i];
+    }
+    std::vector<std::vector<std::string>> rows;
+    bool failed = mysql_stmt_bind_result(stmt, binds.data()) != 0;
+    while (!failed) {
+      int rc = mysql_stmt_fetch(stmt);
+      if (rc == MYSQL_NO_DATA) break;
+      if (rc != 0 && rc != MYSQL_DATA_TRUNCATED) {
+        failed = true;
+        break;
+      }
+      std::vector<std::string> row(columns);
+      for (unsigned i = 0; i < columns && !failed; ++i) {
+        if (nulls[i] || lengths[i] == 0) continue;
+        row[i].resize(lengths[i]);
+        MYSQL_BIND b{};
+        b.buffer_type = MYSQL_TYPE_STRING;
+        b.buffer = row[i].data();
+        b.buffer_length = lengths[i];
+        failed = mysql_stmt_fetch_column(stmt, &b, i, 0) != 0;
+      }
+      rows.push_back(std::move(row));
+    }
+    if (failed) {
+      SinkError e = error(stmt);
+      mysql_stmt_free_result(stmt);
+      throw e;
+    }
+    mysql_stmt_free_result(stmt);
+    return rows;
   }
 
   // Runs sql (prepared once, then cached) with binder_'s values; returns the statement, whose result

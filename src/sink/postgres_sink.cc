@@ -189,6 +189,19 @@ class PostgresSink final : public SinkBase {
     return Progress{job, consumer, field(0), field(1), field(2)};
   }
 
+  std::vector<Progress> run_read_job_progress(const std::string& job) override {
+    Result r = exec_text("SELECT consumer, batch_first_id, committed_id, rejected FROM " + quote(kProgressTable) +
+                             " WHERE job = $1 ORDER BY consumer",
+                         {&job});
+    std::vector<Progress> rows;
+    rows.reserve(static_cast<size_t>(PQntuples(r.get())));
+    for (int i = 0; i < PQntuples(r.get()); ++i) {
+      auto field = [&](int column) { return std::string(PQgetvalue(r.get(), i, column), PQgetlength(r.get(), i, column)); };
+      rows.push_back(Progress{job, field(0), field(1), field(2), field(3)});
+    }
+    return rows;
+  }
+
   void run_write_progress(const Progress& p) override {
     static const std::string sql = write_progress_sql();
     const Oid types[kWriteProgressParams] = {kTextOid, kTextOid, kTextOid, kTextOid, kTextOid};

@@ -165,6 +165,10 @@ class Sink {
   virtual void ensure_progress_table() = 0;
   // The row of (job, consumer), or nullopt. Outside a transaction. A missing table is Schema.
   virtual std::optional<Progress> read_progress(const std::string& job, const std::string& consumer) = 0;
+  // Every row of the job, whatever its consumer (ordered by consumer as the database sorts names);
+  // empty when there is none. Outside a transaction; errors and misuse as read_progress. After a
+  // crash the applier needs the rows of consumers that may no longer exist in the stream's group.
+  virtual std::vector<Progress> read_job_progress(const std::string& job) = 0;
   // Upserts the row, inside the current transaction (between begin() and commit(); may be its only
   // statement); updated_at becomes the database's current UTC time. Like write(): an error may
   // surface only at commit(), a failure leaves the transaction to be rolled back, and calling it

@@ -88,8 +88,12 @@ void SinkBase::disconnect() noexcept {
 
 namespace {
 
-void check_progress_names(const std::string& job, const std::string& consumer) {
+void check_progress_job(const std::string& job) {
   if (job.empty()) throw std::invalid_argument("progress: empty job name");
+}
+
+void check_progress_names(const std::string& job, const std::string& consumer) {
+  check_progress_job(job);
   if (consumer.empty()) throw std::invalid_argument("progress: empty consumer name");
 }
 
@@ -111,6 +115,13 @@ std::optional<Progress> SinkBase::read_progress(const std::string& job, const st
   check_progress_names(job, consumer);
   ensure_open();
   return guarded([&] { return run_read_progress(job, consumer); });
+}
+
+std::vector<Progress> SinkBase::read_job_progress(const std::string& job) {
+  require_idle("read_job_progress");
+  check_progress_job(job);
+  ensure_open();
+  return guarded([&] { return run_read_job_progress(job); });
 }
 
 void SinkBase::write_progress(const Progress& p) {

@@ -22,6 +22,7 @@ class SinkBase : public Sink {
   void disconnect() noexcept final;
   void ensure_progress_table() final;
   std::optional<Progress> read_progress(const std::string& job, const std::string& consumer) final;
+  std::vector<Progress> read_job_progress(const std::string& job) final;
   void write_progress(const Progress& p) final;
 
  protected:
@@ -39,6 +40,7 @@ class SinkBase : public Sink {
   virtual void run_ping() = 0;
   virtual void run_ensure_progress_table() = 0;
   virtual std::optional<Progress> run_read_progress(const std::string& job, const std::string& consumer) = 0;
+  virtual std::vector<Progress> run_read_job_progress(const std::string& job) = 0;
   virtual void run_write_progress(const Progress& p) = 0;
 
  private:

@@ -153,6 +153,19 @@ class SqliteSink final : public SinkBase {
     return Progress{job, consumer, text(q.s, 0), text(q.s, 1), text(q.s, 2)};
   }
 
+  std::vector<Progress> run_read_job_progress(const std::string& job) override {
+    OneShot q{prepare_uncached("SELECT consumer, batch_first_id, committed_id, rejected FROM " + progress_table() +
+                               " WHERE job = ?1 ORDER BY consumer")};
+    bind(q.s, 1, job);
+    std::vector<Progress> rows;
+    int rc;
+    while ((rc = sqlite3_step(q.s)) == SQLITE_ROW) {
+      rows.push_back(Progress{job, text(q.s, 0), text(q.s, 1), text(q.s, 2), text(q.s, 3)});
+    }
+    if (rc != SQLITE_DONE) fail();
+    return rows;
+  }
+
   void run_write_progress(const Progress& p) override {
     static const std::string sql = write_progress_sql();
     sqlite3_stmt* s = statement(sql);

@@ -91,6 +91,15 @@ std::string next_stream_id(const std::string& id) {
   return std::to_string(ms) + "-" + std::to_string(seq + 1);
 }
 
+std::string previous_stream_id(const std::string& id) {
+  // XREADGROUP returns pending entries after the id given: the id right before `id`.
+  uint64_t ms, seq;
+  split_stream_id(id, ms, seq);
+  if (seq > 0) return std::to_string(ms) + "-" + std::to_string(seq - 1);
+  if (ms == 0) return "0-0";
+  return std::to_string(ms - 1) + "-" + std::to_string(UINT64_MAX);
+}
+
 StreamReader::StreamReader(StreamReaderOptions options) : opts_(std::move(options)) {}
 StreamReader::~StreamReader() = default;
 
@@ -135,11 +144,14 @@ void StreamReader::ensure_group() {
   } catch (const RedisReplyError& e) {
     if (!std::string_view(e.what()).starts_with("BUSYGROUP")) throw;  // the group exists: keep its position
   }
+  // The consumer exists from the start (status shows it; a blocked XREADGROUP with nothing to
+  // read does not create it).
+  connection().command({"XGROUP", "CREATECONSUMER", stream_, opts_.group, opts_.consumer});
 }
 
 void StreamReader::start_over() {
-  phase_ = Phase::OwnPending;
-  cursor_ = "0";
+  phase_ = Phase::Recover;
+  recovery_cursor_.clear();
   next_claim_ = std::chrono::steady_clock::now();
 }
 
@@ -148,27 +160,17 @@ ReadBatch StreamReader::read_batch(bool new_only) {
   try {
     while (true) {
       switch (phase_) {
-        case Phase::OwnPending: {
-          batch.entries = read_own_pending();
-          if (!batch.entries.empty()) {
-            batch.origin = ReadOrigin::OwnPending;
-            batch.owner = opts_.consumer;
-            return batch;
-          }
-          phase_ = Phase::Claim;
+        case Phase::Recover: {
+          batch.entries = read_recovery(batch);
+          if (!batch.entries.empty()) return batch;
+          phase_ = Phase::New;
+          recovery_cursor_.clear();
+          next_claim_ = std::chrono::steady_clock::now() + opts_.claim_min_idle;
           break;
-        }
-        case Phase::Claim: {
-          batch.entries = read_claimed(&batch.owner);
-          if (!batch.entries.empty()) {
-            batch.origin = ReadOrigin::Claimed;
-            return batch;
-          }
-          break;  // read_claimed() moved to New when the sweep is complete
         }
         case Phase::New:
           if (!new_only && std::chrono::steady_clock::now() >= next_claim_) {
-            phase_ = Phase::Claim;
+            phase_ = Phase::Recover;
             break;
           }
           batch.entries = read_new();
@@ -184,14 +186,6 @@ ReadBatch StreamReader::read_batch(bool new_only) {
     start_over();
     return {};
   }
-}
-
-std::vector<StreamEntry> StreamReader::read_own_pending() {
-  const FlatReply& reply = connection().command_flat({"XREADGROUP", "GROUP", opts_.group, opts_.consumer, "COUNT",
-                                                      std::to_string(opts_.batch_size), "STREAMS", stream_, cursor_});
-  auto entries = parse_xreadgroup(reply);
-  if (!entries.empty()) cursor_ = entries.back().id;
-  return entries;
 }
 
 std::set<std::string> StreamReader::live_consumers() {
@@ -218,45 +212,94 @@ std::set<std::string> StreamReader::live_consumers() {
   return live;
 }
 
-std::vector<StreamEntry> StreamReader::read_claimed(std::string* owner) {
-  // Entries of consumers that died: their connection is gone (claimed at once — so a restarted
-  // applier with a new instance id applies its predecessor's batch before anything newer), or they
-  // were idle longer than claim_min_idle (a process that hangs, or a host that vanished).
+std::vector<StreamEntry> StreamReader::read_recovery(ReadBatch& batch) {
+  // The oldest pending entries of the group that are this consumer's or a dead consumer's, in id
+  // order — whoever holds them — so that after any sequence of crashes the entries are applied in
+  // stream order (a restarted consumer's own entries may be newer than those a successor claimed
+  // from it and then left behind). A run of own entries is read with XREADGROUP (which also
+  // returns entries deleted from the stream, to be acknowledged); a run of dead consumers'
+  // entries is claimed with XCLAIM. Entries of live consumers (other appliers' batches in flight)
+  // are left alone. A consumer is dead when its connection is gone (every reader names its
+  // connections "writebehind:<consumer>") or the entry was idle longer than claim_min_idle (a
+  // process that hangs, a host that vanished).
   std::set<std::string> live = live_consumers();
+  if (recovery_cursor_.empty()) forget_gone_consumers(live);  // a new pass
+  // Entries this pass returned already are the caller's (in flight): continue after them.
+  std::string start = recovery_cursor_.empty() ? "-" : "(" + recovery_cursor_;
+  while (true) {
+    const FlatReply& pending = connection().command_flat(
+        {"XPENDING", stream_, opts_.group, start, "+", std::to_string(opts_.batch_size)});
+    const size_t n = pending.elements(FlatReply::kRoot);
+    if (n == 0) return {};
+    struct Item {
+      std::string id, consumer;
+      bool mine, dead;
+    };
+    std::vector<Item> items;
+    items.reserve(n);
+    FlatReply::Index item = FlatReply::kRoot + 1;
+    for (size_t i = 0; i < n; ++i, item = pending.next(item)) {
+      FlatReply::Index f = item + 1;  // [id, consumer, idle ms, deliveries]
+      std::string id(pending.text(f));
+      f = pending.next(f);
+      std::string consumer(pending.text(f));
+      f = pending.next(f);
+      long long idle = pending.integer(f);
+      bool mine = consumer == opts_.consumer;
+      bool gone = client_list_allowed_ && !live.contains(consumer);
+      items.push_back({std::move(id), std::move(consumer), mine,
+                       !mine && (gone || idle >= opts_.claim_min_idle.count())});
+    }
+    size_t first = 0;
+    while (first < items.size() && !items[first].mine && !items[first].dead) ++first;
+    if (first == items.size()) {
+      start = "(" + items.back().id;  // only live consumers' entries so far: look further
+      continue;
+    }
+    size_t end = first;
+    const bool mine = items[first].mine;
+    while (end < items.size() && items[end].mine == mine && (mine || items[end].dead)) ++end;
+
+    std::vector<StreamEntry> entries;
+    if (mine) {
+      const FlatReply& reply =
+          connection().command_flat({"XREADGROUP", "GROUP", opts_.group, opts_.consumer, "COUNT",
+                                     std::to_string(end - first), "STREAMS", stream_, previous_stream_id(items[first].id)});
+      entries = parse_xreadgroup(reply);
+      batch.origin = ReadOrigin::OwnPending;
+      batch.owner = opts_.consumer;
+    } else {
+      std::vector<std::string> cmd{"XCLAIM", stream_, opts_.group, opts_.consumer, "0"};
+      for (size_t i = first; i < end; ++i) cmd.push_back(items[i].id);
+      parse_entries(connection().command_flat(cmd), FlatReply::kRoot, entries);
+      batch.origin = ReadOrigin::Claimed;
+      batch.owner = items[first].consumer;
+    }
+    if (!entries.empty()) {
+      recovery_cursor_ = items[end - 1].id;
+      return entries;
+    }
+    // Claimed entries that were deleted from the stream left the group's pending list: look again.
+  }
+}
+
+void StreamReader::forget_gone_consumers(const std::set<std::string>& live) {
+  // Consumers that are gone and left nothing pending: forgotten, so that names such as host-pid do
+  // not pile up in the group.
+  if (!client_list_allowed_) return;
   auto consumers = connection().command({"XINFO", "CONSUMERS", stream_, opts_.group});
   for (size_t i = 0; i < reply_size(consumers.get()); ++i) {
     const redisReply* c = reply_at(consumers.get(), i);
     std::string name;
-    long long pending = 0, idle = 0;
+    long long pending = 0;
     for (size_t j = 0; j + 1 < reply_size(c); j += 2) {
       std::string_view field = reply_text(reply_at(c, j));
       if (field == "name") name = std::string(reply_text(reply_at(c, j + 1)));
       if (field == "pending") pending = reply_integer(reply_at(c, j + 1));
-      if (field == "idle") idle = reply_integer(reply_at(c, j + 1));
     }
-    if (name.empty() || name == opts_.consumer) continue;
-    bool gone = client_list_allowed_ && !live.contains(name);
-    if (pending == 0) {
-      // A consumer that left nothing behind: forget it, so that names such as host-pid do not pile up.
-      if (gone) connection().command({"XGROUP", "DELCONSUMER", stream_, opts_.group, name});
-      continue;
-    }
-    if (!gone && idle < opts_.claim_min_idle.count()) continue;
-    auto ids = connection().command({"XPENDING", stream_, opts_.group, "-", "+", std::to_string(opts_.batch_size), name});
-    std::vector<std::string> cmd{"XCLAIM", stream_, opts_.group, opts_.consumer, "0"};
-    for (size_t j = 0; j < reply_size(ids.get()); ++j) cmd.emplace_back(reply_text(reply_at(reply_at(ids.get(), j), 0)));
-    if (cmd.size() == 5) continue;
-    std::vector<StreamEntry> entries;
-    parse_entries(connection().command_flat(cmd), FlatReply::kRoot, entries);
-    if (!entries.empty()) {
-      *owner = name;
-      return entries;
-    }
-    return read_claimed(owner);  // entries deleted from the stream left the PEL: look again
+    if (name.empty() || name == opts_.consumer || pending != 0 || live.contains(name)) continue;
+    connection().command({"XGROUP", "DELCONSUMER", stream_, opts_.group, name});
   }
-  phase_ = Phase::New;
-  next_claim_ = std::chrono::steady_clock::now() + opts_.claim_min_idle;
-  return {};
 }
 
 std::vector<StreamEntry> StreamReader::read_new() {

@@ -1,15 +1,18 @@
 // Reads one job's stream through the consumer group `writebehind` and acknowledges applied batches.
 //
 // Read order (at start and after every reconnect):
-//   1. this consumer's own pending entries (XREADGROUP ... <id>, from 0) — a batch that was read
-//      but never acknowledged before a crash or a lost connection is read again;
-//   2. entries left pending by consumers that died (XCLAIM): at once when the consumer's connection
-//      is gone (every reader names its connection "writebehind:<consumer>"), so that an applier
-//      restarted under a new instance id applies its predecessor's batch before anything newer;
-//      otherwise once the consumer has been idle longer than claim_min_idle (a hung process, a
-//      vanished host). Repeated every claim_min_idle while running. Consumers that are gone and
-//      left nothing pending are deleted from the group;
-//   3. new entries (XREADGROUP ... >) with COUNT batch_size and BLOCK block.
+//   1. recovery: the group's oldest pending entries that are this consumer's own or a dead
+//      consumer's, in stream id order whoever holds them — a batch that was read but never
+//      acknowledged before a crash or a lost connection is read again, and entries a successor
+//      claimed and then left behind come before the restarted consumer's newer ones. Own entries
+//      are read with XREADGROUP <id> (deleted ones come back without fields, to be acknowledged),
+//      dead consumers' entries are claimed (XCLAIM). A consumer is dead at once when its connection
+//      is gone (every reader names its connections "writebehind:<consumer>"), otherwise when the
+//      entry has been idle longer than claim_min_idle (a hung process, a vanished host). Live
+//      consumers' entries (other appliers' batches in flight) are left alone. Repeated every
+//      claim_min_idle while running. Consumers that are gone and left nothing pending are deleted
+//      from the group;
+//   2. new entries (XREADGROUP ... >) with COUNT batch_size and BLOCK block.
 //
 // ack() commits one applied batch in a single MULTI/EXEC: XACK, the batch's counters, key-tracking
 // changes and dead letters, then (captured streams only) trims the stream to the oldest entry still
@@ -23,7 +26,7 @@
 // touch() and control() run on another; connect() and disconnect() only while neither runs. Both
 // connections carry the consumer's name, so other readers see the consumer alive.
 // Every Redis failure throws (RedisConnectionError / RedisReplyError); the caller reconnects with
-// backoff via connect(), which resets the read order to step 1, so nothing is lost.
+// backoff via connect(), which restarts the read order at step 1, so nothing is lost.
 #pragma once
 #include <chrono>
 #include <cstddef>
@@ -115,11 +118,11 @@ class StreamReader {
   RedisConnection& control();     // the control connection (the thread that acknowledges)
 
  private:
-  enum class Phase { OwnPending, Claim, New };
+  enum class Phase { Recover, New };
 
   void ensure_group();
-  std::vector<StreamEntry> read_own_pending();
-  std::vector<StreamEntry> read_claimed(std::string* owner);
+  std::vector<StreamEntry> read_recovery(ReadBatch& batch);
+  void forget_gone_consumers(const std::set<std::string>& live);
   std::set<std::string> live_consumers();
   std::vector<StreamEntry> read_new();
   void start_over();
@@ -128,14 +131,16 @@ class StreamReader {
   std::unique_ptr<RedisConnection> conn_;
   std::unique_ptr<RedisConnection> control_;
   std::string stream_;
-  Phase phase_ = Phase::OwnPending;
-  std::string cursor_;  // own pending: the last id returned
+  Phase phase_ = Phase::Recover;
+  std::string recovery_cursor_;  // the last pending id this recovery pass returned ("" at its start)
   bool client_list_allowed_ = true;
   std::chrono::steady_clock::time_point next_claim_;
 };
 
 // The id right after `id` ("5-3" -> "5-4"), for XTRIM MINID past an acknowledged entry.
 std::string next_stream_id(const std::string& id);
+// The id right before `id` ("5-3" -> "5-2", "5-0" -> "4-18446744073709551615").
+std::string previous_stream_id(const std::string& id);
 // Stream id order ("9-0" < "10-0").
 bool stream_id_less(const std::string& a, const std::string& b);
 

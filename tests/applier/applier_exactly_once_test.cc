@@ -6,10 +6,15 @@
 // pending entries) or another one (the dead consumer's entries, claimed at once) — must then write
 // every record exactly once: no duplicate row, no lost row, one dead letter per poison record,
 // exact counters, no duplicate TYPE2 version, correct key tracking. Also: crashes while recovering
-// (a claimed batch before its first commit), a batch read ahead, a trimmed first entry, a commit
-// that succeeded but reported a lost connection, an outage in the middle of a batch, Redis
-// connections killed, two targets of which the second fails at COMMIT, MariaDB; a keyed UPSERT job
-// never creates the progress table, and a target where it cannot be created still gets every record.
+// (a claimed batch before its first commit; a claimer dead before its row, whose predecessor has
+// left the group), a batch read back in pieces (a lower read_batch_size, each piece by a process of
+// its own), a batch read ahead, a trimmed first entry, a commit that succeeded but reported a lost
+// connection, an outage in the middle of a batch, Redis connections killed, two targets of which the
+// second fails at COMMIT, MariaDB; a keyed UPSERT job never creates the progress table, and a target
+// where it cannot be created still gets every record. And stream order across a claimer's death: a
+// consumer restarted under its own name with a batch read ahead still pending applies the older
+// batch a successor claimed from it and left behind first (APPEND: no duplicate; keyed UPSERT: the
+// newer values win).
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -53,6 +58,11 @@ class LogCapture {
   std::ostringstream out_;
   std::shared_ptr<spdlog::logger> previous_;
 };
+
+// ids[from, to).
+std::vector<std::string> slice(const std::vector<std::string>& ids, size_t from, size_t to) {
+  return std::vector<std::string>(ids.begin() + static_cast<std::ptrdiff_t>(from), ids.begin() + static_cast<std::ptrdiff_t>(to));
+}
 
 size_t count_of(const std::string& text, const std::string& what) {
   size_t n = 0;
@@ -172,8 +182,32 @@ class ExactlyOnceTest : public ::testing::TestWithParam<Target> {
     return sql(pg() ? "SELECT count(*) FROM information_schema.tables WHERE table_name = 'writebehind_progress'"
                     : "SELECT count(*) FROM sqlite_master WHERE name = 'writebehind_progress'")[0][0] != "0";
   }
+  // The consumers of the events stream's group, by name.
+  std::vector<std::string> consumers() {
+    std::vector<std::string> names;
+    Reply r = c_.command({"XINFO", "CONSUMERS", kEvents, "writebehind"});
+    for (const auto& c : r.elements) {
+      for (size_t i = 0; i + 1 < c.elements.size(); i += 2) {
+        if (c.elements[i].str == "name") names.push_back(c.elements[i + 1].str);
+      }
+    }
+    return names;
+  }
   long long pending(const std::string& stream) {
     return c_.command({"XPENDING", stream, "writebehind"}).elements[0].integer;
+  }
+  // The ids pending for one consumer of stream's group, in stream order.
+  std::vector<std::string> pending_ids(const std::string& stream, const std::string& consumer) {
+    std::vector<std::string> ids;
+    Reply r = c_.command({"XPENDING", stream, "writebehind", "-", "+", "100000", consumer});
+    for (const auto& e : r.elements) ids.push_back(e.elements[0].str);
+    return ids;
+  }
+  // Waits until no connection of `consumer` is left (the worker destroyed, as a killed process):
+  // the next reader then sees it dead at once.
+  bool connection_gone(const std::string& consumer) {
+    return wait_until([&] { return c_.command({"CLIENT", "LIST"}).str.find("name=writebehind:" + consumer + " ") ==
+                                   std::string::npos; });
   }
   // entry_id of every dead letter of job.
   std::vector<std::string> dead_letter_ids(const std::string& job) {
@@ -514,6 +548,194 @@ TEST_P(ExactlyOnceTest, ClaimedBatchCrashesBeforeAnyCommitAndRestartsAsItself) {
   EXPECT_EQ(drain(again, c_, kEvents), 50u);
   EXPECT_EQ(event_counts(), counts(50, 50));
   EXPECT_EQ(pending(kEvents), 0);
+}
+
+TEST_P(ExactlyOnceTest, ClaimerDiesBeforeItsRowAndTheFirstOwnerLeavesTheGroup) {
+  // a-first commits two transactions of its batch and dies; b-second claims the batch and dies
+  // before it wrote its own row (the claimed batch's first commit); c-third's claim sweep deletes
+  // a-first from the group (gone, nothing pending) before it claims b-second's entries. a-first's
+  // row is then the only one that says what is committed, and no consumer of the group names it.
+  create_events_table();
+  const auto& ids = send_events(50);
+  CrashPlan crash{CrashPlan::When::AfterCommit, 2};
+  {
+    JobWorker w(events_job(), settings("a-first", 500, 10), sinks(&crash));
+    ASSERT_TRUE(run_until_crash(w));
+  }
+  crash = CrashPlan{CrashPlan::When::BeforeAnyCommit, 1};
+  {
+    JobWorker w(events_job(), settings("b-second", 500, 10), sinks(&crash));
+    ASSERT_TRUE(run_until_crash(w));
+  }
+  EXPECT_EQ(event_counts(), counts(20, 20));
+  EXPECT_EQ(progress_rows("user_action"), (Rows{{"a-first", ids[0], ids[19]}}));  // none of b-second
+  EXPECT_EQ(consumers(), (std::vector<std::string>{"a-first", "b-second"}));
+  crash.when = CrashPlan::When::Never;
+  JobWorker last(events_job(), settings("c-third", 500, 10), sinks(&crash));
+  EXPECT_EQ(last.run_once(), 50u);
+  EXPECT_EQ(consumers(), (std::vector<std::string>{"b-second", "c-third"}));  // a-first was deleted
+  EXPECT_EQ(event_counts(), counts(50, 50));
+  EXPECT_EQ(crash.data_commits, 3);  // e20..e49 only
+  drain(last, c_, kEvents);
+  EXPECT_EQ(pending(kEvents), 0);
+  EXPECT_EQ(hget(c_, "wb:stats:user_action", "inserted"), "50");
+  EXPECT_EQ(progress_rows("user_action"), (Rows{{"a-first", ids[0], ids[19]}, {"c-third", ids[0], ids[49]}}));
+}
+
+TEST_P(ExactlyOnceTest, ClaimerDiesThenTheFirstOwnerRestartsWithABatchReadAhead) {
+  // a-first writes B1 (e0..e29, transactions of 10) with B2 (e30..e59) read ahead, and crashes after
+  // committing e0..e19: both batches pending for it. b-second claims B1 and dies before writing
+  // anything (not even its row). a-first restarts under its own name: it must apply b-second's B1
+  // (older) before its own B2 — B2's commits would otherwise overwrite the row that says e0..e19
+  // are committed, and B1 read after them would write e0..e19 again.
+  create_events_table();
+  const auto& ids = send_events(100);
+  CrashPlan crash{CrashPlan::When::AfterCommit, 2};
+  {
+    JobWorker w(events_job(), settings("a-first", 30, 10), sinks(&crash));
+    ASSERT_TRUE(run_until_crash(w));
+  }
+  ASSERT_TRUE(connection_gone("a-first"));
+  EXPECT_EQ(event_counts(), counts(20, 20));
+  ASSERT_EQ(pending_ids(kEvents, "a-first"), slice(ids, 0, 60));  // B1 and B2, read ahead
+  crash = CrashPlan{CrashPlan::When::BeforeAnyCommit, 1};
+  {
+    JobWorker w(events_job(), settings("b-second", 30, 10), sinks(&crash));
+    ASSERT_TRUE(run_until_crash(w));
+  }
+  ASSERT_TRUE(connection_gone("b-second"));
+  EXPECT_EQ(event_counts(), counts(20, 20));
+  ASSERT_EQ(pending_ids(kEvents, "b-second"), slice(ids, 0, 30));  // B1, claimed
+  ASSERT_EQ(pending_ids(kEvents, "a-first"), slice(ids, 30, 60));  // B2
+  ASSERT_EQ(progress_rows("user_action"), (Rows{{"a-first", ids[0], ids[19]}}));  // none of b-second
+  crash = CrashPlan{};
+  JobWorker again(events_job(), settings("a-first", 30, 10), sinks(&crash));
+  EXPECT_EQ(drain(again, c_, kEvents), 100u);
+  EXPECT_EQ(event_counts(), counts(100, 100));
+  EXPECT_EQ(crash.data_commits, 8);  // e20..e29, then B2 (3), then e60..e99 (4)
+  EXPECT_EQ(pending(kEvents), 0);
+  EXPECT_EQ(hget(c_, "wb:stats:user_action", "inserted"), "100");
+  EXPECT_EQ(hget(c_, "wb:stats:user_action", "rejected"), "(nil)");
+  EXPECT_EQ(c_.command({"EXISTS", "wb:dlq:user_action"}).integer, 0);
+}
+
+TEST_P(ExactlyOnceTest, KeyedUpsertKeepsStreamOrderWhenTheFirstOwnerRestartsAfterItsClaimerDied) {
+  // The same crashes on a keyed UPSERT job whose B1 writes users 0..29 with old names and B2 the
+  // same users with new ones: B1 applied after B2 would leave every user with its old name.
+  sql("CREATE TABLE users (id int PRIMARY KEY, name text)");
+  JobPlan job;
+  job.name = "users";
+  job.stream = "wb:stream:users";
+  OutputPlan out;
+  out.name = "db.users";
+  out.connection = "db";
+  out.table = {"", "users"};
+  out.keys = {{"id", "id"}};
+  out.mapping = {{"name", "name"}};
+  job.outputs.push_back(out);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 30; ++i) {
+    ids.push_back(add_hash(c_, job.stream, "user:" + std::to_string(i), {"id", std::to_string(i), "name", "old" + std::to_string(i)}));
+  }
+  for (int i = 0; i < 30; ++i) {
+    ids.push_back(add_hash(c_, job.stream, "user:" + std::to_string(i), {"id", std::to_string(i), "name", "new" + std::to_string(i)},
+                           "u"));
+  }
+  for (int i = 30; i < 40; ++i) {
+    ids.push_back(add_hash(c_, job.stream, "user:" + std::to_string(i), {"id", std::to_string(i), "name", "new" + std::to_string(i)}));
+  }
+  auto names = [&] { return sql("SELECT id, name FROM users ORDER BY id"); };
+  auto users = [](int from, int to, const std::string& prefix) {
+    Rows rows;
+    for (int i = from; i < to; ++i) rows.push_back({std::to_string(i), prefix + std::to_string(i)});
+    return rows;
+  };
+  CrashPlan crash{CrashPlan::When::AfterCommit, 2};
+  {
+    JobWorker w(job, settings("a-first", 30, 10), sinks(&crash));
+    ASSERT_TRUE(run_until_crash(w));
+  }
+  ASSERT_TRUE(connection_gone("a-first"));
+  EXPECT_EQ(names(), users(0, 20, "old"));
+  ASSERT_EQ(pending_ids(job.stream, "a-first"), slice(ids, 0, 60));  // B1 and B2, read ahead
+  crash = CrashPlan{CrashPlan::When::BeforeAnyCommit, 1};
+  {
+    JobWorker w(job, settings("b-second", 30, 10), sinks(&crash));
+    ASSERT_TRUE(run_until_crash(w));
+  }
+  ASSERT_TRUE(connection_gone("b-second"));
+  EXPECT_EQ(names(), users(0, 20, "old"));
+  ASSERT_EQ(pending_ids(job.stream, "b-second"), slice(ids, 0, 30));  // B1, claimed
+  ASSERT_EQ(pending_ids(job.stream, "a-first"), slice(ids, 30, 60));  // B2
+  crash = CrashPlan{};
+  JobWorker again(job, settings("a-first", 30, 10), sinks(&crash));
+  EXPECT_EQ(drain(again, c_, job.stream), 70u);
+  EXPECT_EQ(names(), users(0, 40, "new"));
+  EXPECT_EQ(pending(job.stream), 0);
+  EXPECT_EQ(hget(c_, "wb:stats:users", "inserted"), "40");
+  EXPECT_EQ(hget(c_, "wb:stats:users", "updated"), "30");
+  EXPECT_EQ(c_.command({"HLEN", "wb:keys:users:db.users"}).integer, 40);
+  EXPECT_FALSE(progress_table_exists());
+}
+
+TEST_P(ExactlyOnceTest, ReadBatchSizeLoweredAcrossACrash) {
+  // Batches of 50 (transactions of 10) crash after the 4th commit: e0..e39 are committed, the batch
+  // and the one read ahead (e50..e59) stay pending. The applier comes back with batches of 10, so
+  // the crashed batch is read again as five batches: only the first holds the row's first entry
+  // and only the fourth its last committed one — the second and third must be skipped too.
+  create_events_table();
+  for (const char* restart_as : {kFirst, kSuccessor}) {
+    SCOPED_TRACE(restart_as);
+    const size_t before = event_ids_.size();
+    const auto& ids = send_events(60);
+    CrashPlan crash{CrashPlan::When::AfterCommit, 4};
+    {
+      JobWorker w(events_job(), settings(kFirst, 50, 10), sinks(&crash));
+      ASSERT_TRUE(run_until_crash(w));
+    }
+    EXPECT_EQ(pending(kEvents), 60);
+    EXPECT_EQ(sql("SELECT batch_first_id, committed_id FROM writebehind_progress WHERE consumer = '" +
+                  std::string(kFirst) + "'"),
+              (Rows{{ids[before], ids[before + 39]}}));
+    crash = CrashPlan{};
+    JobWorker again(events_job(), settings(restart_as, 10, 10), sinks(&crash));
+    EXPECT_EQ(drain(again, c_, kEvents), 60u);
+    const int sent = static_cast<int>(event_ids_.size());
+    EXPECT_EQ(event_counts(), counts(sent, sent));
+    EXPECT_EQ(crash.data_commits, 2);  // e40..e49 and e50..e59
+    EXPECT_EQ(pending(kEvents), 0);
+    EXPECT_EQ(hget(c_, "wb:stats:user_action", "inserted"), std::to_string(sent));
+  }
+}
+
+TEST_P(ExactlyOnceTest, ReadBatchSizeLoweredAcrossACrashAndEveryBatchReadByANewProcess) {
+  // The same crash, then each batch is read by a process of its own that is gone right after its
+  // ack (restarted as itself, or as a new instance each time, which claims the rest from the dead
+  // ones). Nothing in memory links the recovery batches: the rows alone must tell that e10..e39,
+  // read far from the row's first and last entries, are committed.
+  create_events_table();
+  constexpr int kMaxProcesses = 50;
+  for (const char* restart_as : {kFirst, "next"}) {
+    SCOPED_TRACE(restart_as);
+    send_events(60);
+    CrashPlan crash{CrashPlan::When::AfterCommit, 4};
+    {
+      JobWorker w(events_job(), settings(kFirst, 50, 10), sinks(&crash));
+      ASSERT_TRUE(run_until_crash(w));
+    }
+    crash = CrashPlan{};
+    int processes = 0;
+    for (; processes < kMaxProcesses; ++processes) {
+      const std::string name = restart_as == std::string(kFirst) ? kFirst : "next-" + std::to_string(processes);
+      JobWorker w(events_job(), settings(name, 10, 10), sinks(&crash));
+      if (w.run_once() == 0 && pending(kEvents) == 0) break;
+    }
+    EXPECT_LT(processes, kMaxProcesses);
+    const int sent = static_cast<int>(event_ids_.size());
+    EXPECT_EQ(event_counts(), counts(sent, sent));
+    EXPECT_EQ(crash.data_commits, 2);  // e40..e49 and e50..e59
+    EXPECT_EQ(hget(c_, "wb:stats:user_action", "inserted"), std::to_string(sent));
+  }
 }
 
 TEST_P(ExactlyOnceTest, CrashWithABatchReadAheadPending) {

@@ -130,6 +130,9 @@ class CrashingSink final : public wb::sink::Sink {
   std::optional<wb::sink::Progress> read_progress(const std::string& job, const std::string& consumer) override {
     return real_->read_progress(job, consumer);
   }
+  std::vector<wb::sink::Progress> read_job_progress(const std::string& job) override {
+    return real_->read_job_progress(job);
+  }
   void write_progress(const wb::sink::Progress& p) override { real_->write_progress(p); }
   const char* dialect() const override { return real_->dialect(); }
 
@@ -195,6 +198,9 @@ class CrashAtCommitSink final : public wb::sink::Sink {
   void ensure_progress_table() override { real_->ensure_progress_table(); }
   std::optional<wb::sink::Progress> read_progress(const std::string& job, const std::string& consumer) override {
     return real_->read_progress(job, consumer);
+  }
+  std::vector<wb::sink::Progress> read_job_progress(const std::string& job) override {
+    return real_->read_job_progress(job);
   }
   void write_progress(const wb::sink::Progress& p) override { real_->write_progress(p); }
   const char* dialect() const override { return real_->dialect(); }

@@ -49,6 +49,20 @@ std::vector<std::string> fields(const Progress& p) {
 std::vector<std::string> fields(const std::optional<Progress>& p) {
   return p ? fields(*p) : std::vector<std::string>{"<nullopt>"};
 }
+// Every row read_job_progress returns, as fields, in consumer order by bytes (the database orders
+// them by its own collation).
+std::vector<std::vector<std::string>> job_rows(wb::sink::Sink& sink, const std::string& job) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Progress& p : sink.read_job_progress(job)) rows.push_back(fields(p));
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a[1] < b[1]; });
+  return rows;
+}
+std::vector<std::vector<std::string>> sorted_fields(std::vector<Progress> all) {
+  std::sort(all.begin(), all.end(), [](const Progress& a, const Progress& b) { return a.consumer < b.consumer; });
+  std::vector<std::vector<std::string>> rows;
+  for (const Progress& p : all) rows.push_back(fields(p));
+  return rows;
+}
 
 }  // namespace
 
@@ -619,6 +633,75 @@ TEST_P(SinkConformance, ProgressRowsAreSeparatePerJobAndConsumer) {
   for (const Progress& p : all) EXPECT_EQ(fields(sink_->read_progress(p.job, p.consumer)), fields(p));
 }
 
+TEST_P(SinkConformance, ProgressReadJobReturnsEveryConsumerOfThatJobOnly) {
+  reset_progress();
+  EXPECT_TRUE(sink_->read_job_progress(job("_a")).empty());  // no row yet
+  std::vector<Progress> a = {{job("_a"), "c2", "2-0", "2-1", "a2"},
+                             {job("_a"), "c1", "1-0", "1-1", ""},
+                             {job("_a"), "C1", "4-0", "4-1", "a-upper"},  // differs from c1 by case only
+                             {job("_a"), "host-12345", "5-0", "7-3", "[[\"6-0\",\"o\",\"e\"]]"}};
+  std::vector<Progress> others = {{job("_b"), "c1", "3-0", "3-1", "b1"},
+                                  {job("_ab"), "c1", "8-0", "8-1", ""},   // the job's name is its prefix
+                                  {job("_%"), "c9", "9-0", "9-1", ""},    // LIKE wildcards, as names
+                                  {job("__"), "c9", "9-0", "9-1", ""}};
+  sink_->begin();
+  for (const Progress& p : a) sink_->write_progress(p);
+  for (const Progress& p : others) sink_->write_progress(p);
+  sink_->commit();
+  EXPECT_EQ(job_rows(*sink_, job("_a")), sorted_fields(a));
+  EXPECT_EQ(job_rows(*sink_, job("_b")), sorted_fields({others[0]}));
+  EXPECT_EQ(job_rows(*sink_, job("_%")), sorted_fields({others[2]}));
+  EXPECT_EQ(job_rows(*sink_, job("__")), sorted_fields({others[3]}));
+  EXPECT_TRUE(sink_->read_job_progress(job("_")).empty());
+  EXPECT_TRUE(sink_->read_job_progress(job("_A")).empty());
+  // Ordered by consumer (as the database sorts names): c1 and c2 come in that order, and each
+  // row once.
+  std::vector<Progress> back = sink_->read_job_progress(job("_a"));
+  ASSERT_EQ(back.size(), a.size());
+  auto at = [&](const std::string& consumer) {
+    return std::find_if(back.begin(), back.end(), [&](const Progress& p) { return p.consumer == consumer; }) -
+           back.begin();
+  };
+  EXPECT_LT(at("c1"), at("c2"));
+  // What a transaction overwrote or rolled back reads as committed, from another connection too.
+  Progress changed{job("_a"), "c2", "6-0", "6-9", ""};
+  sink_->begin();
+  sink_->write_progress(changed);
+  sink_->commit();
+  sink_->begin();
+  sink_->write_progress({job("_a"), "c1", "1-0", "99-0", "rolled back"});
+  sink_->write_progress({job("_a"), "new", "1-0", "99-0", "rolled back"});
+  sink_->rollback();
+  a[0] = changed;
+  auto fresh = wb::sink::make_sink(target_->settings());
+  EXPECT_EQ(job_rows(*fresh, job("_a")), sorted_fields(a));
+}
+
+TEST_P(SinkConformance, ProgressReadJobWithLargeRejectedValues) {
+  // Several rows, each with a value longer than any buffer a dialect starts with.
+  reset_progress();
+  std::vector<Progress> all;
+  for (int c = 0; c < 3; ++c) {
+    std::string rejected = "[";
+    for (int i = 0; rejected.size() < kLargeRejectedBytes / 4 * (c + 1); ++i)
+      rejected += "[\"1700000000000-" + std::to_string(i) + "\",\"out\",\"ünïcødé ✓ 🚀 " + std::to_string(c) + "\"],";
+    rejected.back() = ']';
+    all.push_back({job(), "consumer-" + std::to_string(c), "1-" + std::to_string(c), "2-" + std::to_string(c),
+                   rejected});
+  }
+  all.push_back({job(), "consumer-empty", "3-0", "3-5", ""});
+  sink_->begin();
+  for (const Progress& p : all) sink_->write_progress(p);
+  sink_->commit();
+  std::vector<std::vector<std::string>> back = job_rows(*sink_, job());
+  std::vector<std::vector<std::string>> expected = sorted_fields(all);
+  ASSERT_EQ(back.size(), expected.size());
+  for (size_t i = 0; i < back.size(); ++i) {
+    EXPECT_EQ(back[i][4].size(), expected[i][4].size()) << expected[i][1];
+    EXPECT_TRUE(back[i] == expected[i]) << expected[i][1];  // not EXPECT_EQ: megabytes on failure
+  }
+}
+
 TEST_P(SinkConformance, ProgressLargeRejectedRoundTrips) {
   reset_progress();
   std::string rejected = "[";
@@ -647,6 +730,7 @@ TEST_P(SinkConformance, ProgressNamesWithQuotesAndUnicodeRoundTrip) {
   for (const Progress& p : all) sink_->write_progress(p);
   sink_->commit();
   for (const Progress& p : all) EXPECT_EQ(fields(sink_->read_progress(p.job, p.consumer)), fields(p));
+  for (const Progress& p : all) EXPECT_EQ(job_rows(*sink_, p.job), sorted_fields({p}));
 }
 
 // The point of the table: the progress row commits with the batch's rows, or neither does.
@@ -696,6 +780,7 @@ TEST_P(SinkConformance, ProgressMisuseIsRefused) {
 
   sink_->begin();
   EXPECT_THROW(sink_->read_progress(job(), "c1"), std::invalid_argument);
+  EXPECT_THROW(sink_->read_job_progress(job()), std::invalid_argument);
   EXPECT_THROW(sink_->ensure_progress_table(), std::invalid_argument);
   EXPECT_THROW(sink_->write_progress({"", "c1", "1-0", "2-0", ""}), std::invalid_argument);
   EXPECT_THROW(sink_->write_progress({job(), "", "1-0", "2-0", ""}), std::invalid_argument);
@@ -703,6 +788,8 @@ TEST_P(SinkConformance, ProgressMisuseIsRefused) {
   sink_->commit();
   EXPECT_EQ(fields(sink_->read_progress(job(), "c1")), fields(p));
   EXPECT_THROW(sink_->read_progress("", "c1"), std::invalid_argument);
+  EXPECT_THROW(sink_->read_job_progress(""), std::invalid_argument);
+  EXPECT_EQ(job_rows(*sink_, job()), (std::vector<std::vector<std::string>>{fields(p)}));
 
   // After a failure, only rollback() helps.
   create("id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(20) NOT NULL");
@@ -723,6 +810,7 @@ TEST_P(SinkConformance, MissingProgressTableIsASchemaError) {
   target_->exec(std::string("DROP TABLE ") + kProgressTable);
   std::string message;
   EXPECT_EQ(error_kind_of([&] { sink_->read_progress(job(), "c1"); }, &message), ErrorKind::Schema) << message;
+  EXPECT_EQ(error_kind_of([&] { sink_->read_job_progress(job()); }, &message), ErrorKind::Schema) << message;
   sink_->begin();
   EXPECT_EQ(error_kind_of([&] { sink_->write_progress(p); sink_->commit(); }, &message), ErrorKind::Schema)
       << message;
@@ -730,6 +818,7 @@ TEST_P(SinkConformance, MissingProgressTableIsASchemaError) {
   // Created again (by this sink): the same sink reads and writes it.
   sink_->ensure_progress_table();
   EXPECT_FALSE(sink_->read_progress(job(), "c1").has_value());
+  EXPECT_TRUE(sink_->read_job_progress(job()).empty());
   sink_->begin();
   sink_->write_progress(p);
   sink_->commit();
@@ -756,6 +845,8 @@ TEST_P(SinkConformance, ProgressAfterAReconnect) {
   sink_->commit();
   sink_->disconnect();
   EXPECT_EQ(fields(sink_->read_progress(job(), "c1")), fields(p));
+  sink_->disconnect();
+  EXPECT_EQ(job_rows(*sink_, job()), (std::vector<std::vector<std::string>>{fields(p)}));
 }
 
 }  // namespace wbtest

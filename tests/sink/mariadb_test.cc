@@ -380,6 +380,14 @@ TEST_F(MariadbSink, ProgressNamesUpTo191CharactersAndIdsUpTo64) {
   }
   sink_->rollback();
   EXPECT_THROW(sink_->read_progress("c1", longest + "x"), SinkError);
+  ASSERT_EQ(sink_->read_job_progress(longest).size(), 1u);
+  EXPECT_EQ(sink_->read_job_progress(longest)[0].consumer, longest);
+  try {
+    sink_->read_job_progress(longest + "x");
+    ADD_FAILURE() << "read a job name longer than the column";
+  } catch (const SinkError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Schema) << e.what();
+  }
   // Stream ids longer than their columns (64 characters; a Redis id has at most 41): Schema too.
   wb::sink::Progress long_id{"c1", "c1", "1-0", std::string(65, '9'), ""};
   sink_->begin();

@@ -438,6 +438,7 @@ TEST_F(PostgresSink, ProgressOnAStoppedServerIsTransient) {
     }
   };
   transient([&] { sink->read_progress("job", "c1"); });
+  transient([&] { sink->read_job_progress("job"); });
   transient([&] { sink->ensure_progress_table(); });
   own.start();
   // Reconnected: the sink writes again.

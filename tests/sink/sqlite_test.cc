@@ -206,6 +206,7 @@ TEST(SqliteSink, ProgressWaitsForTheWriteLockLikeABatch) {
   holder.exec("INSERT INTO writebehind_progress VALUES ('held', 'c1', '1-0', '2-0', '', '')");
   // Reads see the last committed state while another connection writes (WAL).
   EXPECT_FALSE(sink->read_progress("held", "c1").has_value());
+  EXPECT_TRUE(sink->read_job_progress("held").empty());
   try {
     sink->begin();
     FAIL() << "begin succeeded while another connection held the write lock";
@@ -214,6 +215,7 @@ TEST(SqliteSink, ProgressWaitsForTheWriteLockLikeABatch) {
   }
   holder.exec("COMMIT");
   EXPECT_TRUE(sink->read_progress("held", "c1").has_value());
+  EXPECT_EQ(sink->read_job_progress("held").size(), 1u);
 }
 
 }  // namespace

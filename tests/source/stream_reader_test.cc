@@ -157,6 +157,64 @@ TEST(StreamReaderTest, ReadsOwnPendingThenClaimsFromDeadConsumersThenNew) {
   EXPECT_EQ(c.command({"XPENDING", "s", "writebehind"}).elements[0].integer, 7);
 }
 
+TEST(StreamReaderTest, RecoveryReadsOwnAndDeadConsumersPendingEntriesInStreamOrder) {
+  // "me" restarted under its own name: its own pending entries (a batch it had read ahead) are
+  // newer than those a successor ("dead") claimed from it and died with. Recovery reads the group's
+  // pending entries in id order whoever holds them — the dead consumer's older ones first, then the
+  // own ones, then the dead consumer's newer one — then new entries. The entry of "live" (another
+  // applier's batch in flight: its connection is there, idle far below claim_min_idle) lies in
+  // between and is never returned.
+  RedisServer server(plain_redis());
+  RedisClient c = server.client();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 8; ++i) ids.push_back(add_hash(c, "s", "k:" + std::to_string(i), std::to_string(i)));
+  ASSERT_FALSE(c.command({"XGROUP", "CREATE", "s", "writebehind", "0"}).is_error());
+  RedisClient live = server.client();
+  ASSERT_FALSE(live.command({"CLIENT", "SETNAME", "writebehind:live"}).is_error());
+  auto deliver = [&](RedisClient& client, const std::string& consumer, int count) {
+    Reply r = client.command({"XREADGROUP", "GROUP", "writebehind", consumer, "COUNT", std::to_string(count), "STREAMS", "s", ">"});
+    ASSERT_EQ(r.elements.size(), 1u) << r.to_string();
+    ASSERT_EQ(r.elements[0].elements[1].elements.size(), static_cast<size_t>(count)) << r.to_string();
+  };
+  deliver(c, "dead", 2);     // ids[0], ids[1]
+  deliver(live, "live", 1);  // ids[2]
+  deliver(c, "me", 2);       // ids[3], ids[4]
+  deliver(c, "dead", 1);     // ids[5]
+  std::string later = add_hash(c, "s", "k:late", "8");
+
+  auto opts = options_for(server, "s", "me");
+  opts.claim_min_idle = std::chrono::milliseconds(60000);
+  StreamReader reader(opts);
+  reader.connect();
+  wb::ReadBatch b = reader.read_batch();
+  EXPECT_EQ(ids_of(b.entries), (std::vector<std::string>{ids[0], ids[1]}));  // the dead consumer's, older
+  EXPECT_EQ(b.origin, wb::ReadOrigin::Claimed);
+  EXPECT_EQ(b.owner, "dead");
+  b = reader.read_batch();
+  EXPECT_EQ(ids_of(b.entries), (std::vector<std::string>{ids[3], ids[4]}));  // own
+  EXPECT_EQ(b.origin, wb::ReadOrigin::OwnPending);
+  EXPECT_EQ(b.owner, "me");
+  b = reader.read_batch();
+  EXPECT_EQ(ids_of(b.entries), (std::vector<std::string>{ids[5]}));  // the dead consumer's, newer
+  EXPECT_EQ(b.origin, wb::ReadOrigin::Claimed);
+  EXPECT_EQ(b.owner, "dead");
+  b = reader.read_batch();
+  EXPECT_EQ(ids_of(b.entries), (std::vector<std::string>{ids[6], ids[7], later}));  // new
+  EXPECT_EQ(b.origin, wb::ReadOrigin::New);
+  EXPECT_TRUE(reader.read().empty());
+
+  // Read again from the start (a reconnect): everything but the live consumer's entry is this
+  // consumer's now, read in two runs around it.
+  reader.connect();
+  EXPECT_EQ(ids_of(reader.read()), (std::vector<std::string>{ids[0], ids[1]}));
+  EXPECT_EQ(ids_of(reader.read()), (std::vector<std::string>{ids[3], ids[4], ids[5], ids[6], ids[7], later}));
+  EXPECT_TRUE(reader.read().empty());
+  Reply held = c.command({"XPENDING", "s", "writebehind", "-", "+", "100", "live"});
+  ASSERT_EQ(held.elements.size(), 1u) << held.to_string();
+  EXPECT_EQ(held.elements[0].elements[0].str, ids[2]);
+  EXPECT_TRUE(c.command({"XPENDING", "s", "writebehind", "-", "+", "100", "dead"}).elements.empty());
+}
+
 TEST(StreamReaderTest, DoesNotClaimFromConsumersIdleLessThanTheThreshold) {
   RedisServer server(plain_redis());
   RedisClient c = server.client();
