@@ -102,7 +102,9 @@ std::optional<KeyTuple> decode_key_tuple(std::string_view text) {
 }
 
 KeyTracker::KeyTracker(std::string hash_key, size_t max_cached_keys)
-    : hash_key_(std::move(hash_key)), max_cached_keys_(max_cached_keys) {}
+    : hash_key_(std::move(hash_key)), max_cached_keys_(max_cached_keys) {
+  committed_.reserve(std::min<size_t>(max_cached_keys_, kReservedCacheSlots));
+}
 
 void KeyTracker::load(RedisConnection& redis, const std::vector<const std::string*>& keys) {
   std::vector<const std::string*> missing;
@@ -142,18 +144,25 @@ const KeyTuple* KeyTracker::current(std::string_view key) const {
 
 void KeyTracker::stage(const std::string& key, std::optional<KeyTuple> tuple) {
   auto it = staged_.find(key);
-  if (it != staged_.end() && it->second) {
+  if (owners_built_ && it != staged_.end() && it->second) {
     auto owners = staged_owners_.find(*it->second);
     if (owners != staged_owners_.end()) {
       owners->second.erase(key);
       if (owners->second.empty()) staged_owners_.erase(owners);
     }
   }
-  if (tuple) staged_owners_[*tuple].insert(key);
+  if (tuple && owners_built_) staged_owners_[*tuple].insert(key);
   staged_[key] = std::move(tuple);
 }
 
 bool KeyTracker::staged_owner_exists(const KeyTuple& tuple, const std::function<bool(const std::string&)>& skip) const {
+  if (!owners_built_) {
+    // Built on first use in a batch (only deletes ask), then kept up to date by stage().
+    for (const auto& [key, t] : staged_) {
+      if (t) staged_owners_[*t].insert(key);
+    }
+    owners_built_ = true;
+  }
   auto owners = staged_owners_.find(tuple);
   if (owners == staged_owners_.end()) return false;
   for (const auto& key : owners->second) {
@@ -167,7 +176,7 @@ void KeyTracker::collect_changes(std::vector<TrackingChange>& out) const {
     auto c = committed_.find(key);
     if (c != committed_.end() && c->second == tuple) continue;  // unchanged: nothing to write
     TrackingChange change;
-    change.hash = hash_key_;
+    change.hash = hash_key_;  // a view: valid while this tracker lives (the ack comes first)
     change.field = key;
     if (tuple) change.value = encode_key_tuple(*tuple);
     out.push_back(std::move(change));
@@ -178,12 +187,14 @@ void KeyTracker::commit_staged() {
   for (auto& [key, tuple] : staged_) committed_[key] = std::move(tuple);
   staged_.clear();
   staged_owners_.clear();
+  owners_built_ = false;
   if (committed_.size() > max_cached_keys_) committed_.clear();
 }
 
 void KeyTracker::discard_staged() {
   staged_.clear();
   staged_owners_.clear();
+  owners_built_ = false;
 }
 
 void KeyTracker::forget_all() {

@@ -41,6 +41,7 @@ class KeyTracker {
  public:
   static constexpr size_t kMaxCachedKeys = 100000;
   static constexpr size_t kMaxFieldsPerRead = 1000;  // HMGET arguments per command
+  static constexpr size_t kReservedCacheSlots = 1 << 17;  // hash buckets reserved up front (no rehash)
 
   explicit KeyTracker(std::string hash_key, size_t max_cached_keys = kMaxCachedKeys);
 
@@ -85,7 +86,10 @@ class KeyTracker {
   size_t max_cached_keys_;
   KeyMap committed_;
   KeyMap staged_;
-  std::map<KeyTuple, std::set<std::string>> staged_owners_;  // reverse of staged_
+  // Reverse of staged_, built only when staged_owner_exists() first asks in a batch (deletes do;
+  // a batch of upserts never pays for it), then kept up to date by stage().
+  mutable std::map<KeyTuple, std::set<std::string>> staged_owners_;
+  mutable bool owners_built_ = false;
 };
 
 }  // namespace wb::applier

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "source/change_record.h"
@@ -35,7 +36,7 @@ struct JobCounters {
 
 // One field of a key-tracking hash: set to value, or deleted when value is empty.
 struct TrackingChange {
-  std::string hash;                  // wb:keys:<job>:<output>
+  std::string_view hash;             // wb:keys:<job>:<output>; the tracker's, valid until the ack
   std::string field;                 // the Redis key
   std::optional<std::string> value;  // encoded key tuple; nullopt -> HDEL
 };

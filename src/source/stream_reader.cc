@@ -361,7 +361,7 @@ void StreamReader::ack(const AckBatch& batch) {
   for (size_t i = 0; i < batch.tracking.size();) {
     const TrackingChange& first = batch.tracking[i];
     bool is_set = first.value.has_value();
-    std::vector<std::string> cmd{is_set ? "HSET" : "HDEL", first.hash};
+    std::vector<std::string> cmd{is_set ? "HSET" : "HDEL", std::string(first.hash)};
     size_t j = i;
     while (j < batch.tracking.size() && batch.tracking[j].hash == first.hash &&
            batch.tracking[j].value.has_value() == is_set && cmd.size() < kMaxArgsPerCommand) {
