@@ -101,7 +101,7 @@ bool JobWorker::sleep_unless_stopped(std::chrono::milliseconds d) {
 }
 
 void JobWorker::abandon_read_ahead() noexcept {
-  // Its entries stay pending for this consumer and are read again (own pending entries first).
+  // Its entries stay pending for this consumer and are read again (recovery, in stream order).
   if (!read_ahead_.busy()) return;
   try {
     read_ahead_.get();

@@ -29,11 +29,12 @@
 //    COMMIT while others had committed it (PostgreSQL reports a poison record only then): those
 //    targets skip it, so their APPEND and TYPE2 outputs do not write it twice.
 // Limits: one applier per job at a time (restarts under the same or another instance id) — two at
-// once interleave their consumers' entries and the ranges mean nothing. Not covered: a consumer
-// that dies between claiming a batch and writing its row, when the consumer it claimed from then
-// restarts under its own name and commits its newer own pending entries first (the reader takes
-// own pending entries before claims), overwriting the row that covered the claimed ones: their
-// committed part is written again.
+// once interleave their consumers' entries and the ranges mean nothing. Recovery reads pending
+// entries in stream order whoever holds them (stream_reader.h), so a consumer restarting under its
+// own name applies the older entries a successor claimed from it before its own newer ones. Not
+// covered: a dead consumer whose connection Redis still lists (a vanished host, before TCP gives
+// up) looks alive until its entries are claim_min_idle old; in that window newer entries may be
+// applied before its older ones.
 //
 // Overlap: while a batch is written, the next one is read, decoded, transformed, checked against
 // the outputs and reduced by key on a second thread (over a second Redis connection,
@@ -41,7 +42,7 @@
 // batch before are freed there too. Only plain new reads are overlapped, and only while no
 // claim sweep is due: the batch read ahead then lies entirely after the batch in flight, so that
 // after a crash both come back in stream order with the batch in flight first (which the progress
-// rows rely on). Recovery reads (own pending, claims) stay strictly one after another.
+// rows rely on). Recovery reads (pending entries, own or claimed) stay strictly one after another.
 //
 // Failures:
 //  - target Transient / Schema errors: roll back, retry the same transaction every retry_interval,

@@ -22,6 +22,15 @@ constexpr const char* kTrimScript =
     "if p[1] > 0 then minid = p[2] end\n"
     "return redis.call('XTRIM', KEYS[1], 'MINID', minid)\n";
 
+// The consumer's name as it appears in a connection name: Redis refuses spaces and non-printables.
+std::string client_name_part(std::string_view consumer) {
+  std::string out(consumer);
+  for (char& ch : out) {
+    if (ch < '!' || ch > '~') ch = '_';
+  }
+  return out;
+}
+
 bool is_nogroup(const RedisReplyError& e) { return std::string_view(e.what()).starts_with("NOGROUP"); }
 
 // [[id, [field, value, ...] | nil] | nil, ...] (the array at node `list`) -> entries. Read from a
@@ -115,12 +124,9 @@ RedisConnection& StreamReader::control() {
 
 void StreamReader::connect() {
   disconnect();
-  // Named for CLIENT LIST: "writebehind:<consumer>" (Redis refuses spaces and non-printables); other
-  // readers of the group tell from it that this consumer is alive.
-  std::string name = std::string(kClientNamePrefix) + opts_.consumer;
-  for (char& ch : name) {
-    if (ch < '!' || ch > '~') ch = '_';
-  }
+  // Named for CLIENT LIST: "writebehind:<consumer>"; other readers of the group tell from it that
+  // this consumer is alive.
+  std::string name = std::string(kClientNamePrefix) + client_name_part(opts_.consumer);
   auto control = std::make_unique<RedisConnection>(opts_.endpoint, opts_.block + kIoTimeoutMargin);
   control->command({"CLIENT", "SETNAME", name});
   auto conn = std::make_unique<RedisConnection>(opts_.endpoint, opts_.block + kIoTimeoutMargin);
@@ -246,7 +252,7 @@ std::vector<StreamEntry> StreamReader::read_recovery(ReadBatch& batch) {
       f = pending.next(f);
       long long idle = pending.integer(f);
       bool mine = consumer == opts_.consumer;
-      bool gone = client_list_allowed_ && !live.contains(consumer);
+      bool gone = client_list_allowed_ && !live.contains(client_name_part(consumer));
       items.push_back({std::move(id), std::move(consumer), mine,
                        !mine && (gone || idle >= opts_.claim_min_idle.count())});
     }
@@ -297,7 +303,7 @@ void StreamReader::forget_gone_consumers(const std::set<std::string>& live) {
       if (field == "name") name = std::string(reply_text(reply_at(c, j + 1)));
       if (field == "pending") pending = reply_integer(reply_at(c, j + 1));
     }
-    if (name.empty() || name == opts_.consumer || pending != 0 || live.contains(name)) continue;
+    if (name.empty() || name == opts_.consumer || pending != 0 || live.contains(client_name_part(name))) continue;
     connection().command({"XGROUP", "DELCONSUMER", stream_, opts_.group, name});
   }
 }

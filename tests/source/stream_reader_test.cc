@@ -51,6 +51,16 @@ std::vector<std::string> ids_of(const std::vector<StreamEntry>& entries) {
   return ids;
 }
 
+// For readable failures (gtest prints an enum as bytes).
+std::string origin_name(wb::ReadOrigin o) {
+  switch (o) {
+    case wb::ReadOrigin::OwnPending: return "OwnPending";
+    case wb::ReadOrigin::Claimed: return "Claimed";
+    case wb::ReadOrigin::New: return "New";
+  }
+  return "?";
+}
+
 wb::AckBatch ack_of(const std::vector<StreamEntry>& entries) {
   wb::AckBatch b;
   b.entry_ids = ids_of(entries);
@@ -188,19 +198,19 @@ TEST(StreamReaderTest, RecoveryReadsOwnAndDeadConsumersPendingEntriesInStreamOrd
   reader.connect();
   wb::ReadBatch b = reader.read_batch();
   EXPECT_EQ(ids_of(b.entries), (std::vector<std::string>{ids[0], ids[1]}));  // the dead consumer's, older
-  EXPECT_EQ(b.origin, wb::ReadOrigin::Claimed);
+  EXPECT_EQ(origin_name(b.origin), "Claimed");
   EXPECT_EQ(b.owner, "dead");
   b = reader.read_batch();
   EXPECT_EQ(ids_of(b.entries), (std::vector<std::string>{ids[3], ids[4]}));  // own
-  EXPECT_EQ(b.origin, wb::ReadOrigin::OwnPending);
+  EXPECT_EQ(origin_name(b.origin), "OwnPending");
   EXPECT_EQ(b.owner, "me");
   b = reader.read_batch();
   EXPECT_EQ(ids_of(b.entries), (std::vector<std::string>{ids[5]}));  // the dead consumer's, newer
-  EXPECT_EQ(b.origin, wb::ReadOrigin::Claimed);
+  EXPECT_EQ(origin_name(b.origin), "Claimed");
   EXPECT_EQ(b.owner, "dead");
   b = reader.read_batch();
   EXPECT_EQ(ids_of(b.entries), (std::vector<std::string>{ids[6], ids[7], later}));  // new
-  EXPECT_EQ(b.origin, wb::ReadOrigin::New);
+  EXPECT_EQ(origin_name(b.origin), "New");
   EXPECT_TRUE(reader.read().empty());
 
   // Read again from the start (a reconnect): everything but the live consumer's entry is this
@@ -231,6 +241,26 @@ TEST(StreamReaderTest, DoesNotClaimFromConsumersIdleLessThanTheThreshold) {
   reader.connect();
   EXPECT_EQ(ids_of(reader.read()), std::vector<std::string>{b});
   EXPECT_TRUE(reader.read().empty());
+}
+
+TEST(StreamReaderTest, AConsumerWithASpaceInItsNameIsSeenAlive) {
+  // Connection names cannot hold spaces: "my host" names its connections writebehind:my_host. Its
+  // entries in flight must not look abandoned to another reader.
+  RedisServer server(plain_redis());
+  RedisClient c = server.client();
+  add_hash(c, "s", "k:1", "1");
+  auto held_opts = options_for(server, "s", "my host");
+  held_opts.claim_min_idle = std::chrono::milliseconds(60000);
+  StreamReader holder(held_opts);
+  holder.connect();
+  ASSERT_EQ(holder.read().size(), 1u);  // in flight, not acknowledged
+  auto opts = options_for(server, "s", "other");
+  opts.claim_min_idle = std::chrono::milliseconds(60000);
+  StreamReader reader(opts);
+  reader.connect();
+  EXPECT_TRUE(reader.read().empty());  // not claimed: "my host" is alive
+  Reply pending = c.command({"XPENDING", "s", "writebehind", "-", "+", "10", "my host"});
+  EXPECT_EQ(pending.elements.size(), 1u) << pending.to_string();
 }
 
 TEST(StreamReaderTest, ClaimsAtOnceFromAConsumerWhoseConnectionIsGone) {
