@@ -110,18 +110,13 @@ inline std::vector<std::vector<std::string>> sqlite_rows(const std::string& path
   return rows;
 }
 
-// A real sink with a fault injected around commit, to play a crash of the applier at that point.
-class CrashingSink final : public wb::sink::Sink {
+// A sink that passes every call to a real one; the fault-injecting sinks below override a few.
+class ForwardingSink : public wb::sink::Sink {
  public:
-  enum class When { Never, BeforeCommit, AfterCommit };
-  CrashingSink(std::unique_ptr<wb::sink::Sink> real, When* when) : real_(std::move(real)), when_(when) {}
+  explicit ForwardingSink(std::unique_ptr<wb::sink::Sink> real) : real_(std::move(real)) {}
   void begin() override { real_->begin(); }
   void write(const wb::sink::TableWrite& w) override { real_->write(w); }
-  void commit() override {
-    if (*when_ == When::BeforeCommit) throw std::runtime_error("simulated crash before commit");
-    real_->commit();
-    if (*when_ == When::AfterCommit) throw std::runtime_error("simulated crash after commit");
-  }
+  void commit() override { real_->commit(); }
   void rollback() noexcept override { real_->rollback(); }
   std::vector<wb::sink::Column> columns(const wb::sink::TableRef& t) override { return real_->columns(t); }
   bool ping() noexcept override { return real_->ping(); }
@@ -136,8 +131,25 @@ class CrashingSink final : public wb::sink::Sink {
   void write_progress(const wb::sink::Progress& p) override { real_->write_progress(p); }
   const char* dialect() const override { return real_->dialect(); }
 
+ protected:
+  wb::sink::Sink& real() { return *real_; }
+
  private:
   std::unique_ptr<wb::sink::Sink> real_;
+};
+
+// A real sink with a fault injected around commit, to play a crash of the applier at that point.
+class CrashingSink final : public ForwardingSink {
+ public:
+  enum class When { Never, BeforeCommit, AfterCommit };
+  CrashingSink(std::unique_ptr<wb::sink::Sink> real, When* when) : ForwardingSink(std::move(real)), when_(when) {}
+  void commit() override {
+    if (*when_ == When::BeforeCommit) throw std::runtime_error("simulated crash before commit");
+    real().commit();
+    if (*when_ == When::AfterCommit) throw std::runtime_error("simulated crash after commit");
+  }
+
+ private:
   When* when_;
 };
 
@@ -157,16 +169,17 @@ struct CrashPlan {
 
 // A real sink that throws "simulated crash ..." (a std::runtime_error the worker does not catch,
 // so run_once() ends as if the process died) at the point the plan names.
-class CrashAtCommitSink final : public wb::sink::Sink {
+class CrashAtCommitSink final : public ForwardingSink {
  public:
-  CrashAtCommitSink(std::unique_ptr<wb::sink::Sink> real, CrashPlan* plan) : real_(std::move(real)), plan_(plan) {}
+  CrashAtCommitSink(std::unique_ptr<wb::sink::Sink> real, CrashPlan* plan)
+      : ForwardingSink(std::move(real)), plan_(plan) {}
   void begin() override {
     wrote_ = false;
-    real_->begin();
+    real().begin();
   }
   void write(const wb::sink::TableWrite& w) override {
     wrote_ = wrote_ || !w.empty();
-    real_->write(w);
+    real().write(w);
   }
   void commit() override {
     int any = ++plan_->any_commits;
@@ -181,7 +194,7 @@ class CrashAtCommitSink final : public wb::sink::Sink {
     if (counted && plan_->when == CrashPlan::When::DownFromCommit && n >= plan_->nth) {
       throw wb::sink::SinkError(wb::sink::ErrorKind::Transient, "connection refused (simulated outage)");
     }
-    real_->commit();
+    real().commit();
     if (!counted) return;
     plan_->data_commits = n;
     if (plan_->when == CrashPlan::When::AfterCommit && n == plan_->nth) {
@@ -191,22 +204,7 @@ class CrashAtCommitSink final : public wb::sink::Sink {
       throw wb::sink::SinkError(wb::sink::ErrorKind::Transient, "server closed the connection (simulated, at commit)");
     }
   }
-  void rollback() noexcept override { real_->rollback(); }
-  std::vector<wb::sink::Column> columns(const wb::sink::TableRef& t) override { return real_->columns(t); }
-  bool ping() noexcept override { return real_->ping(); }
-  void disconnect() noexcept override { real_->disconnect(); }
-  void ensure_progress_table() override { real_->ensure_progress_table(); }
-  std::optional<wb::sink::Progress> read_progress(const std::string& job, const std::string& consumer) override {
-    return real_->read_progress(job, consumer);
-  }
-  std::vector<wb::sink::Progress> read_job_progress(const std::string& job) override {
-    return real_->read_job_progress(job);
-  }
-  void write_progress(const wb::sink::Progress& p) override { real_->write_progress(p); }
-  const char* dialect() const override { return real_->dialect(); }
-
  private:
-  std::unique_ptr<wb::sink::Sink> real_;
   CrashPlan* plan_;
   bool wrote_ = false;
 };
