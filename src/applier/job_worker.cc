@@ -83,6 +83,7 @@ JobWorker::JobWorker(JobPlan job, ApplierSettings settings, SinkFactory sinks)
     if (needs_progress(out)) progress_targets_[out.connection].needed = true;
   }
   reducible_ = reducible();
+  has_trackers_ = std::any_of(trackers_.begin(), trackers_.end(), [](const auto& t) { return t != nullptr; });
   check_ahead_ = std::none_of(job_.outputs.begin(), job_.outputs.end(), [](const OutputPlan& o) { return bool(o.foreach); });
 }
 
@@ -201,6 +202,18 @@ JobWorker::Batch JobWorker::read_and_decode(bool new_only) {
   batch.owner = std::move(read.owner);
   decode_into(read.entries, batch);
   if (check_ahead_) check_and_reduce(batch);
+  if (new_only && batch.checked && has_trackers_) {
+    // Read ahead: the tracked values of this batch's keys too, off the worker's path.
+    std::vector<const std::string*> keys;
+    keys.reserve(batch.records.size());
+    for (const auto& r : batch.records) {
+      if (!r.redis_key.empty()) keys.push_back(&r.redis_key);
+    }
+    batch.prefetched.resize(trackers_.size());
+    for (size_t i = 0; i < trackers_.size(); ++i) {
+      if (trackers_[i]) batch.prefetched[i] = KeyTracker::read_ahead(reader_->connection(), trackers_[i]->hash_key(), keys);
+    }
+  }
   return batch;
 }
 
@@ -348,7 +361,10 @@ bool JobWorker::apply_batch(Batch& batch) {
   if (!batch.checked) check_and_reduce(batch);
   std::vector<ChangeRecord>& records = batch.records;
 
-  if (std::any_of(trackers_.begin(), trackers_.end(), [](const auto& t) { return t != nullptr; })) {
+  if (has_trackers_) {
+    for (size_t i = 0; i < batch.prefetched.size(); ++i) {
+      if (trackers_[i]) trackers_[i]->adopt(std::move(batch.prefetched[i]));
+    }
     std::vector<const std::string*> keys;
     keys.reserve(records.size());
     for (const auto& r : records) {

@@ -118,6 +118,8 @@ class JobWorker {
     AckBatch ack;
     std::vector<ChangeRecord> records;
     bool checked = false;         // check_and_reduce() ran
+    // Per output, the tracked keys' values read ahead with the batch (KeyTracker::adopt()).
+    std::vector<KeyTracker::Prefetched> prefetched;
     std::string first_rejection;  // for the one log line per batch
     std::chrono::steady_clock::time_point read_at;
   };
@@ -178,6 +180,7 @@ class JobWorker {
   std::vector<OutputMapper> mappers_;                         // per output
   std::map<std::string, ProgressTarget> progress_targets_;    // by connection name
   bool reducible_ = false;    // reducible(), fixed at construction
+  bool has_trackers_ = false;  // some output tracks keys
   bool check_ahead_ = false;  // check_and_reduce() on the read-ahead thread (no foreach output)
   std::vector<ChangeRecord> graveyard_;  // the last batch's records, freed on the read-ahead thread
   BatchProgress progress_;                                    // of the batch in flight

@@ -106,6 +106,32 @@ KeyTracker::KeyTracker(std::string hash_key, size_t max_cached_keys)
   committed_.reserve(std::min<size_t>(max_cached_keys_, kReservedCacheSlots));
 }
 
+namespace {
+
+// HMGET of keys[begin, end) from hash (flat: no redisReply tree); calls put(key, tuple) per key.
+template <class Put>
+void read_tuples(RedisConnection& redis, const std::string& hash, const std::vector<const std::string*>& keys,
+                 Put put) {
+  for (size_t i = 0; i < keys.size(); i += KeyTracker::kMaxFieldsPerRead) {
+    size_t end = std::min(keys.size(), i + KeyTracker::kMaxFieldsPerRead);
+    std::vector<std::string> cmd{"HMGET", hash};
+    cmd.reserve(2 + end - i);
+    for (size_t j = i; j < end; ++j) cmd.push_back(*keys[j]);
+    const FlatReply& reply = redis.command_flat(cmd);
+    if (!reply.is_array(FlatReply::kRoot) || reply.elements(FlatReply::kRoot) != end - i) {
+      throw RedisReplyError("HMGET " + hash + ": unexpected reply shape");
+    }
+    FlatReply::Index v = FlatReply::kRoot + 1;  // the first element
+    for (size_t j = i; j < end; ++j, v = reply.next(v)) {
+      std::optional<KeyTuple> tuple;
+      if (!reply.is_nil(v)) tuple = decode_key_tuple(reply.text(v));  // malformed: as if untracked
+      put(*keys[j], std::move(tuple));
+    }
+  }
+}
+
+}  // namespace
+
 void KeyTracker::load(RedisConnection& redis, const std::vector<const std::string*>& keys) {
   std::vector<const std::string*> missing;
   for (const std::string* k : keys) {
@@ -118,21 +144,24 @@ void KeyTracker::load(RedisConnection& redis, const std::vector<const std::strin
     missing.clear();
     for (const std::string* k : keys) missing.push_back(k);
   }
-  for (size_t i = 0; i < missing.size(); i += kMaxFieldsPerRead) {
-    size_t end = std::min(missing.size(), i + kMaxFieldsPerRead);
-    std::vector<std::string> cmd{"HMGET", hash_key_};
-    for (size_t j = i; j < end; ++j) cmd.push_back(*missing[j]);
-    // Read flat (no redisReply tree): one HMGET of up to kMaxFieldsPerRead keys per batch.
-    const FlatReply& reply = redis.command_flat(cmd);
-    if (!reply.is_array(FlatReply::kRoot) || reply.elements(FlatReply::kRoot) != end - i) {
-      throw RedisReplyError("HMGET " + hash_key_ + ": unexpected reply shape");
-    }
-    FlatReply::Index v = FlatReply::kRoot + 1;  // the first element
-    for (size_t j = i; j < end; ++j, v = reply.next(v)) {
-      std::optional<KeyTuple> tuple;
-      if (!reply.is_nil(v)) tuple = decode_key_tuple(reply.text(v));  // malformed: as if untracked
-      committed_[*missing[j]] = std::move(tuple);
-    }
+  read_tuples(redis, hash_key_, missing,
+              [&](const std::string& key, std::optional<KeyTuple> tuple) { committed_[key] = std::move(tuple); });
+}
+
+KeyTracker::Prefetched KeyTracker::read_ahead(RedisConnection& redis, const std::string& hash_key,
+                                              const std::vector<const std::string*>& keys) {
+  Prefetched out;
+  out.reserve(keys.size());
+  read_tuples(redis, hash_key, keys,
+              [&](const std::string& key, std::optional<KeyTuple> tuple) { out.emplace_back(key, std::move(tuple)); });
+  return out;
+}
+
+void KeyTracker::adopt(Prefetched values) {
+  if (committed_.size() + values.size() > max_cached_keys_) committed_.clear();
+  for (auto& [key, tuple] : values) {
+    if (last_committed_keys_.contains(key)) continue;  // changed by the batch acknowledged meanwhile
+    committed_.try_emplace(std::move(key), std::move(tuple));  // a cached value is never older
   }
 }
 
@@ -184,7 +213,11 @@ void KeyTracker::collect_changes(std::vector<TrackingChange>& out) const {
 }
 
 void KeyTracker::commit_staged() {
-  for (auto& [key, tuple] : staged_) committed_[key] = std::move(tuple);
+  last_committed_keys_.clear();
+  for (auto& [key, tuple] : staged_) {
+    last_committed_keys_.insert(key);
+    committed_[key] = std::move(tuple);
+  }
   staged_.clear();
   staged_owners_.clear();
   owners_built_ = false;

@@ -10,7 +10,8 @@
 // updated in the MULTI/EXEC that acknowledges the batch, so it always matches what was committed
 // (re-applying a batch recomputes the same values).
 //
-// In memory: a cache of the hash (loaded lazily, one HMGET per batch for the keys it lacks; absent
+// In memory: a cache of the hash (a batch read ahead brings its keys' values along, read on the
+// read-ahead thread — see adopt(); otherwise one HMGET per batch for the keys it lacks; absent
 // keys are cached too), capped at kMaxCachedKeys entries — past the cap it is emptied and reloads on
 // demand. On top of it, the changes "staged" by database transactions that committed in the
 // current batch and are not yet acknowledged. A failed acknowledgement forgets everything (Redis's
@@ -24,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/redis_connection.h"
@@ -50,6 +52,16 @@ class KeyTracker {
   // Makes sure the committed tuple of each Redis key is cached (HMGET for the missing ones).
   // Throws RedisConnectionError / RedisReplyError.
   void load(RedisConnection& redis, const std::vector<const std::string*>& keys);
+
+  // Values read ahead for the next batch's keys (read_ahead(), on the read-ahead thread, while the
+  // batch in flight was written), and adopting them on the worker before that next batch: a value is
+  // cached unless the tracker knows better — the key is cached already, or the last acknowledged
+  // batch changed its tracking (the read may have run before or after that acknowledgement). Keys
+  // not adopted are read by load() as usual.
+  using Prefetched = std::vector<std::pair<std::string, std::optional<KeyTuple>>>;
+  static Prefetched read_ahead(RedisConnection& redis, const std::string& hash_key,
+                               const std::vector<const std::string*>& keys);
+  void adopt(Prefetched values);
 
   // Sets what Redis holds for key, as load() would find it (tests; tools that read the hash).
   void remember(const std::string& key, std::optional<KeyTuple> tuple) { committed_[key] = std::move(tuple); }
@@ -86,6 +98,7 @@ class KeyTracker {
   size_t max_cached_keys_;
   KeyMap committed_;
   KeyMap staged_;
+  std::unordered_set<std::string> last_committed_keys_;  // staged keys of the last commit_staged()
   // Reverse of staged_, built only when staged_owner_exists() first asks in a batch (deletes do;
   // a batch of upserts never pays for it), then kept up to date by stage().
   mutable std::map<KeyTuple, std::set<std::string>> staged_owners_;

@@ -671,3 +671,42 @@ TEST(OutputMapper, OnePerRedisKeyIgnoredWhenKeysAreFields) {
   ASSERT_EQ(plan.writes.size(), 1u);
   EXPECT_EQ(plan.writes[0].deletes, (std::vector<Row>{row({"1"})}));  // the key change still deletes the old row
 }
+
+// Values read ahead for the next batch are cached only where the tracker cannot know better: not
+// over a cached value, and not for a key the batch acknowledged meanwhile changed (the read may have
+// run before that acknowledgement reached Redis).
+TEST(KeyTracker, AdoptsReadAheadValuesOnlyWhereItKnowsNothingNewer) {
+  KeyTracker t("wb:keys:j:o");
+  t.remember("cached", KeyTuple{"new"});
+  t.stage("changed", KeyTuple{"2"});  // the batch in flight moves "changed" to 2 ...
+  t.commit_staged();                  // ... and is acknowledged
+  KeyTracker::Prefetched ahead;
+  ahead.emplace_back("cached", KeyTuple{"old"});
+  ahead.emplace_back("changed", KeyTuple{"1"});  // read before that acknowledgement
+  ahead.emplace_back("fresh", KeyTuple{"7"});
+  ahead.emplace_back("absent", std::nullopt);
+  t.adopt(std::move(ahead));
+  ASSERT_NE(t.current("cached"), nullptr);
+  EXPECT_EQ(*t.current("cached"), KeyTuple{"new"});
+  ASSERT_NE(t.current("changed"), nullptr);
+  EXPECT_EQ(*t.current("changed"), KeyTuple{"2"});
+  ASSERT_NE(t.current("fresh"), nullptr);
+  EXPECT_EQ(*t.current("fresh"), KeyTuple{"7"});
+  EXPECT_EQ(t.current("absent"), nullptr);
+  EXPECT_EQ(t.cached_keys(), 4u);  // "absent" is cached as untracked: no HMGET for it later
+}
+
+// The same when the cache was emptied at its cap by that acknowledgement: the changed key is not
+// adopted (load() reads it from Redis, which has the acknowledged value).
+TEST(KeyTracker, DoesNotAdoptAKeyTheLastAcknowledgementChangedEvenWhenUncached) {
+  KeyTracker t("wb:keys:j:o", /*max_cached_keys=*/1);
+  t.stage("changed", KeyTuple{"2"});
+  t.stage("other", KeyTuple{"3"});
+  t.commit_staged();  // two keys > the cap of one: the cache is emptied
+  EXPECT_EQ(t.cached_keys(), 0u);
+  KeyTracker::Prefetched ahead;
+  ahead.emplace_back("changed", KeyTuple{"1"});  // stale
+  t.adopt(std::move(ahead));
+  EXPECT_EQ(t.current("changed"), nullptr);
+  EXPECT_EQ(t.cached_keys(), 0u);
+}
