@@ -464,16 +464,7 @@ TEST_P(ExactlyOnceTest, Type2HistoryHasNoDuplicateVersionAndTracksKeys) {
 
 TEST_P(ExactlyOnceTest, KeyedUpsertJobCreatesNoProgressTable) {
   sql("CREATE TABLE users (id int PRIMARY KEY, name text)");
-  JobPlan job;
-  job.name = "users";
-  job.stream = "wb:stream:users";
-  OutputPlan out;
-  out.name = "db.users";
-  out.connection = "db";
-  out.table = {"", "users"};
-  out.keys = {{"id", "id"}};
-  out.mapping = {{"name", "name"}};
-  job.outputs.push_back(out);
+  JobPlan job = one_output_job("users", "users", {{"id", "id"}}, {{"name", "name"}});
   for (int i = 0; i < 20; ++i) add_hash(c_, job.stream, "user:" + std::to_string(i), {"id", std::to_string(i), "name", "n"});
   CrashPlan crash{CrashPlan::When::AfterCommit, 1};
   {
@@ -623,16 +614,7 @@ TEST_P(ExactlyOnceTest, KeyedUpsertKeepsStreamOrderWhenTheFirstOwnerRestartsAfte
   // The same crashes on a keyed UPSERT job whose B1 writes users 0..29 with old names and B2 the
   // same users with new ones: B1 applied after B2 would leave every user with its old name.
   sql("CREATE TABLE users (id int PRIMARY KEY, name text)");
-  JobPlan job;
-  job.name = "users";
-  job.stream = "wb:stream:users";
-  OutputPlan out;
-  out.name = "db.users";
-  out.connection = "db";
-  out.table = {"", "users"};
-  out.keys = {{"id", "id"}};
-  out.mapping = {{"name", "name"}};
-  job.outputs.push_back(out);
+  JobPlan job = one_output_job("users", "users", {{"id", "id"}}, {{"name", "name"}});
   std::vector<std::string> ids;
   for (int i = 0; i < 30; ++i) {
     ids.push_back(add_hash(c_, job.stream, "user:" + std::to_string(i), {"id", std::to_string(i), "name", "old" + std::to_string(i)}));

@@ -41,6 +41,26 @@ inline std::string add_delete(RedisClient& c, const std::string& stream, const s
   return add_entry(c, stream, key, "d", "none", {}, "del");
 }
 
+// A captured job `name` (stream wb:stream:<name>) with one relational output "db.<table>" on the
+// connection "db".
+inline wb::applier::JobPlan one_output_job(const std::string& name, const std::string& table,
+                                           std::vector<wb::applier::ColumnSource> keys,
+                                           std::vector<wb::applier::ColumnSource> mapping,
+                                           wb::applier::LoadStrategy strategy = wb::applier::LoadStrategy::Upsert) {
+  wb::applier::JobPlan job;
+  job.name = name;
+  job.stream = "wb:stream:" + name;
+  wb::applier::OutputPlan out;
+  out.name = "db." + table;
+  out.connection = "db";
+  out.table = {"", table};
+  out.keys = std::move(keys);
+  out.mapping = std::move(mapping);
+  out.strategy = strategy;
+  job.outputs.push_back(std::move(out));
+  return job;
+}
+
 inline wb::applier::ApplierSettings test_settings(const RedisServer& redis) {
   wb::applier::ApplierSettings s;
   s.redis = wb::RedisEndpoint::parse(redis.url());

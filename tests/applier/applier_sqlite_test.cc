@@ -383,16 +383,7 @@ TEST_F(SqliteApplierTest, RedisConnectionKilledMidRunLosesNothing) {
 // updates, deletes, a delete then re-create and a rename in one batch, then more in a second batch.
 TEST_F(SqliteApplierTest, KeysFromTheRedisKeyNeedNoTracking) {
   sqlite_rows(db_path_, "CREATE TABLE items (rkey TEXT PRIMARY KEY, name TEXT, city TEXT)");
-  JobPlan job;
-  job.name = "items";
-  job.stream = "wb:stream:items";
-  OutputPlan out;
-  out.name = "db.items";
-  out.connection = "db";
-  out.table = {"", "items"};
-  out.keys = {{"rkey", "key.key"}};
-  out.mapping = {{"name", "name"}, {"city", "city"}};
-  job.outputs.push_back(out);
+  JobPlan job = one_output_job("items", "items", {{"rkey", "key.key"}}, {{"name", "name"}, {"city", "city"}});
   const std::string s = "wb:stream:items";
   add_hash(c_, s, "item:1", {"name", "a"});
   add_hash(c_, s, "item:2", {"name", "b", "city", "Oslo"});
