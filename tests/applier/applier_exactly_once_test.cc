@@ -140,6 +140,7 @@ class ExactlyOnceTest : public ::testing::TestWithParam<Target> {
     sql(pg() ? "CREATE TABLE user_actions (user_id text, action varchar(8), ts text)"
              : "CREATE TABLE user_actions (user_id TEXT, action TEXT CHECK (length(action) <= 8), ts TEXT)");
   }
+ public:  // events_job() is also the job of ProgressUnavailableTest
   static JobPlan events_job() {
     JobPlan job;
     job.name = "user_action";
@@ -913,17 +914,7 @@ TEST_F(ProgressUnavailableTest, JobStillAppliesEverythingAndSaysSoOnce) {
            db);
   RedisServer redis{plain_redis()};
   RedisClient c = redis.client();
-  JobPlan job;
-  job.name = "user_action";
-  job.source_kind = wb::SourceKind::Stream;
-  job.stream = kEvents;
-  OutputPlan out;
-  out.name = "events-db.user_actions";
-  out.connection = "events-db";
-  out.table = {"", "user_actions"};
-  out.mapping = {{"user_id", "user_id"}, {"action", "action"}, {"ts", "ts"}};
-  out.strategy = LoadStrategy::Append;
-  job.outputs.push_back(out);
+  JobPlan job = ExactlyOnceTest::events_job();
   wb::sink::ConnectionSettings s;
   s.type = "postgresql";
   s.host = pg.host();
