@@ -1,6 +1,7 @@
 // What the workers report for operators (src/metrics implements it for /metrics): one call per
-// acknowledged batch, per failed target transaction and per retry. Called from the worker threads,
-// so implementations must be thread safe and cheap (no I/O). Optional: ApplierSettings::observer.
+// acknowledged batch, per failed target transaction and per retry. Called from the worker threads
+// and their acker threads (job_worker.h), so implementations must be thread safe and cheap (no
+// I/O). Optional: ApplierSettings::observer.
 #pragma once
 #include <chrono>
 #include <cstddef>

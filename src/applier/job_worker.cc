@@ -85,9 +85,13 @@ JobWorker::JobWorker(JobPlan job, ApplierSettings settings, SinkFactory sinks)
   reducible_ = reducible();
   has_trackers_ = std::any_of(trackers_.begin(), trackers_.end(), [](const auto& t) { return t != nullptr; });
   check_ahead_ = std::none_of(job_.outputs.begin(), job_.outputs.end(), [](const OutputPlan& o) { return bool(o.foreach); });
+  ack_behind_ = progress_targets_.empty();
 }
 
-JobWorker::~JobWorker() { abandon_read_ahead(); }
+JobWorker::~JobWorker() {
+  abandon_ack();
+  abandon_read_ahead();
+}
 
 std::string JobWorker::stats_key() const { return settings_.prefix + "stats:" + job_.name; }
 
@@ -110,15 +114,36 @@ void JobWorker::abandon_read_ahead() noexcept {
   }
 }
 
+void JobWorker::abandon_ack() noexcept {
+  // Whether it landed is unknown: its entries are read again if not (re-applying is harmless).
+  if (!acker_.busy()) return;
+  try {
+    acker_.get();
+  } catch (...) {
+  }
+}
+
+void JobWorker::settle_ack() {
+  if (!acker_.busy()) return;
+  std::optional<bool> pause_flag = acker_.get();  // throws what the ack threw: run() reconnects, forgets caches
+  if (pause_flag) note_pause_flag(*pause_flag);
+}
+
+RedisConnection& JobWorker::control() {
+  settle_ack();
+  return reader_->control();
+}
+
 void JobWorker::run() {
   auto backoff = kMinReconnectBackoff;
   while (!stopping()) {
     try {
-      run_once();
+      step();
       backoff = kMinReconnectBackoff;
     } catch (const std::exception& e) {
       // Redis lost or refusing (or anything unexpected): start over from the pending entries.
       abandon_read_ahead();
+      abandon_ack();
       if (!redis_lost_) {
         spdlog::error("job {}: {} — reconnecting to Redis and reading the pending entries again", job_.name, e.what());
         redis_lost_ = true;
@@ -132,11 +157,18 @@ void JobWorker::run() {
     }
   }
   abandon_read_ahead();
+  try {
+    settle_ack();  // the last batch's: stop() promises it
+  } catch (const std::exception& e) {
+    spdlog::error("job {}: acknowledging the last batch failed ({}); it is read again at the next start", job_.name,
+                  e.what());
+  }
   for (auto& [name, s] : sinks_) s->disconnect();
 }
 
 void JobWorker::connect_redis() {
   abandon_read_ahead();
+  abandon_ack();
   reader_->connect();
   if (!state_announced_) {
     set_state("running", "");  // not what a previous run may have left (retrying, schema-error)
@@ -148,12 +180,27 @@ void JobWorker::connect_redis() {
   }
 }
 
-bool JobWorker::paused() {
+bool JobWorker::pause_check_due() {
   auto now = std::chrono::steady_clock::now();
-  if (now < next_pause_check_) return paused_;
+  if (now < next_pause_check_) return false;
   next_pause_check_ = now + kPauseCheckInterval;
+  return true;
+}
+
+bool JobWorker::read_pause_flag() {
+  // On the worker, or on the acker thread after an acknowledgement (the control connection is its).
   RedisReplyPtr r = reader_->control().command({"HEXISTS", control_key(settings_.prefix), paused_field(job_.name)});
-  bool flag = reply_integer(r.get()) == 1;
+  return reply_integer(r.get()) == 1;
+}
+
+bool JobWorker::paused() {
+  // While an acknowledgement is in flight it reads the flag itself (apply_and_ack()): waiting for it
+  // here would take the overlap away.
+  if (!acker_.busy() && pause_check_due()) note_pause_flag(read_pause_flag());
+  return paused_;
+}
+
+void JobWorker::note_pause_flag(bool flag) {
   if (flag != paused_) {
     paused_ = flag;
     if (flag) {
@@ -164,10 +211,15 @@ bool JobWorker::paused() {
     }
     set_state(flag ? "paused" : "running", "");
   }
-  return paused_;
 }
 
 size_t JobWorker::run_once() {
+  size_t n = step();
+  settle_ack();
+  return n;
+}
+
+size_t JobWorker::step() {
   if (!reader_->connected()) connect_redis();
   Batch batch;
   if (read_ahead_.busy()) {
@@ -177,6 +229,7 @@ size_t JobWorker::run_once() {
       sleep_unless_stopped(kPauseCheckInterval);
       return 0;
     }
+    settle_ack();  // a recovery read or claim sweep sees every acknowledgement landed
     batch = read_and_decode(/*new_only=*/false);
   }
   if (batch.ack.entry_ids.empty()) return 0;
@@ -257,11 +310,31 @@ size_t JobWorker::apply_and_ack(Batch batch) {
     }
     return 0;
   }
+  settle_ack();  // one acknowledgement in flight at a time: they land in stream order
   AckBatch& ack = batch.ack;
   for (auto& t : trackers_) {
     if (t) t->collect_changes(ack.tracking);
   }
   ack.applied_at_ms = now_ms();
+  AckReport report{ack.counters, ack.entry_ids.size(), batch.read_at, std::move(batch.first_rejection)};
+  graveyard_ = std::move(batch.records);  // freed by the next read-ahead task
+  if (ack_behind_) {
+    // Taken as committed now: a failed ack makes run() forget every cache and read again.
+    for (auto& t : trackers_) {
+      if (t) t->commit_staged();
+    }
+    // Reported from the acker thread as soon as it landed (the observer is thread-safe).
+    // The pause flag is read there too when due (paused() leaves it alone while an ack is in flight).
+    const size_t entries = report.entries;
+    auto sent = std::make_shared<std::pair<AckBatch, AckReport>>(std::move(batch.ack), std::move(report));
+    acker_.start([this, sent, check_pause = pause_check_due()]() -> std::optional<bool> {
+      reader_->ack(sent->first);
+      report_ack(sent->second);
+      if (!check_pause) return std::nullopt;
+      return read_pause_flag();
+    });
+    return entries;
+  }
   try {
     reader_->ack(ack);
   } catch (...) {
@@ -273,20 +346,21 @@ size_t JobWorker::apply_and_ack(Batch batch) {
   for (auto& t : trackers_) {
     if (t) t->commit_staged();
   }
+  report_ack(report);
+  return report.entries;
+}
+
+void JobWorker::report_ack(const AckReport& r) {
   if (settings_.observer) {
-    settings_.observer->batch_acknowledged(job_.name, ack.counters, ack.entry_ids.size(),
-                                           std::chrono::steady_clock::now() - batch.read_at);
+    settings_.observer->batch_acknowledged(job_.name, r.counters, r.entries, std::chrono::steady_clock::now() - r.read_at);
   }
-  graveyard_ = std::move(batch.records);  // freed by the next read-ahead task
-  if (ack.counters.rejected > 0) {
+  if (r.counters.rejected > 0) {
     // One line per batch, never one per record: get-rejected shows them all.
-    spdlog::warn("job {}: {} of {} entries rejected ({}); first: {}", job_.name, ack.counters.rejected,
-                 ack.entry_ids.size(),
+    spdlog::warn("job {}: {} of {} entries rejected ({}); first: {}", job_.name, r.counters.rejected, r.entries,
                  settings_.error_handling == ErrorHandling::Ignore ? "dropped: error_handling ignore"
                                                                    : "in the dead-letter stream",
-                 batch.first_rejection);
+                 r.first_rejection);
   }
-  return ack.entry_ids.size();
 }
 
 void JobWorker::reject(Batch& batch, const std::string& entry_id, const EntryFields& original,
@@ -371,7 +445,7 @@ bool JobWorker::apply_batch(Batch& batch) {
       if (!r.redis_key.empty()) keys.push_back(&r.redis_key);
     }
     for (auto& t : trackers_) {
-      if (t) t->load(reader_->control(), keys);
+      if (t) t->load([this]() -> RedisConnection& { return control(); }, keys);
     }
   }
   return write_records(records, batch);
@@ -443,6 +517,7 @@ bool JobWorker::write_records(std::vector<ChangeRecord>& records, Batch& batch) 
     bool schema = *kind == sink::ErrorKind::Schema;
     enter_outage(message, schema);
     if (schema) reread_columns = true;
+    settle_ack();
     reader_->touch_pending();  // still ours (the read-ahead batch too): keep other instances from claiming them
     if (!sleep_unless_stopped(settings_.retry_interval)) return false;  // stop during an outage: abandon
     if (settings_.observer) settings_.observer->retry(job_.name);
@@ -692,7 +767,7 @@ void JobWorker::set_state(const char* state, const std::string& error) {
   // Best effort, outside the ack transaction: `writebehind status` shows it; a Redis failure here
   // surfaces at the next read or ack anyway.
   try {
-    RedisConnection& c = reader_->control();
+    RedisConnection& c = control();
     if (error.empty()) {
       c.command({"HSET", stats_key(), "state", state});
       c.command({"HDEL", stats_key(), "last_error"});

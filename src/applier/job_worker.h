@@ -58,6 +58,18 @@
 //    abandoned instead, and read again at the next start), then run() returns. A batch read ahead
 //    stays pending and is read first at the next start.
 //
+// Acknowledging behind (jobs whose every output is idempotent: no APPEND, no TYPE2): a batch's
+// acknowledgement is sent on a third thread while the next batch is written, so that the target is
+// not idle during the MULTI/EXEC. At most one acknowledgement is in flight, and it lands before the
+// next is sent and before anything else uses the control connection (control()), so acks stay in
+// stream order. Killed meanwhile, two batches may be committed and unacknowledged: both are read
+// again in stream order and re-applied, which upserts and deletes by key make harmless (a key may
+// show its older batch's value for the moment between the two). Key tracking takes the batch's
+// changes as committed when the ack is sent (a failed ack forgets the whole cache, as before);
+// values read ahead are not adopted for keys the last two batches changed (key_tracker.h). Jobs
+// with an APPEND or TYPE2 output acknowledge before the next batch: their progress rows describe
+// one batch at a time.
+//
 // Pause (`writebehind stop --job`, control_flags.h): between batches the worker checks the flag
 // (at most every kPauseCheckInterval) and reads nothing while it is set.
 #pragma once
@@ -140,8 +152,21 @@ class JobWorker {
     bool unavailable = false;  // it cannot be created: at-least-once (said once, loudly)
   };
 
+  // What the worker reports once an acknowledgement sent behind has landed.
+  struct AckReport {
+    JobCounters counters;
+    size_t entries = 0;
+    std::chrono::steady_clock::time_point read_at;
+    std::string first_rejection;
+  };
+
+  size_t step();  // run_once() without waiting for the acknowledgement sent behind
   void connect_redis();
   void abandon_read_ahead() noexcept;
+  void abandon_ack() noexcept;
+  void settle_ack();  // waits for the acknowledgement in flight; throws what it threw
+  void report_ack(const AckReport& r);  // observer and log; on the worker or the acker thread
+  RedisConnection& control();  // the control connection, once no acknowledgement is in flight
   Batch read_and_decode(bool new_only);
   void decode_into(std::vector<StreamEntry>& entries, Batch& batch);
   size_t apply_and_ack(Batch batch);
@@ -161,6 +186,9 @@ class JobWorker {
   bool reducible() const;
   std::string stats_key() const;
   bool paused();  // the pause flag, read at most every kPauseCheckInterval
+  bool pause_check_due();
+  bool read_pause_flag();
+  void note_pause_flag(bool flag);  // logs and records a change
 
   // Progress rows (exactly once).
   void ensure_progress_tables();
@@ -182,6 +210,7 @@ class JobWorker {
   bool reducible_ = false;    // reducible(), fixed at construction
   bool has_trackers_ = false;  // some output tracks keys
   bool check_ahead_ = false;  // check_and_reduce() on the read-ahead thread (no foreach output)
+  bool ack_behind_ = false;   // acknowledge while the next batch is written (no progress rows needed)
   std::vector<ChangeRecord> graveyard_;  // the last batch's records, freed on the read-ahead thread
   BatchProgress progress_;                                    // of the batch in flight
 
@@ -193,8 +222,9 @@ class JobWorker {
   bool paused_ = false;
   std::chrono::steady_clock::time_point next_pause_check_{};
 
-  // The next batch, being read while this one is written. Last: its thread stops before anything
-  // it uses is destroyed.
+  // The next batch, being read while this one is written, and the last batch's acknowledgement,
+  // being sent meanwhile. Last: their threads stop before anything they use is destroyed.
+  ReadAhead<std::optional<bool>> acker_;  // returns the pause flag when it read it
   ReadAhead<Batch> read_ahead_;
 };
 

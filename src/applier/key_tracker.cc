@@ -132,7 +132,7 @@ void read_tuples(RedisConnection& redis, const std::string& hash, const std::vec
 
 }  // namespace
 
-void KeyTracker::load(RedisConnection& redis, const std::vector<const std::string*>& keys) {
+void KeyTracker::load(const std::function<RedisConnection&()>& redis, const std::vector<const std::string*>& keys) {
   std::vector<const std::string*> missing;
   for (const std::string* k : keys) {
     if (!committed_.contains(*k)) missing.push_back(k);
@@ -144,7 +144,7 @@ void KeyTracker::load(RedisConnection& redis, const std::vector<const std::strin
     missing.clear();
     for (const std::string* k : keys) missing.push_back(k);
   }
-  read_tuples(redis, hash_key_, missing,
+  read_tuples(redis(), hash_key_, missing,
               [&](const std::string& key, std::optional<KeyTuple> tuple) { committed_[key] = std::move(tuple); });
 }
 
@@ -160,7 +160,9 @@ KeyTracker::Prefetched KeyTracker::read_ahead(RedisConnection& redis, const std:
 void KeyTracker::adopt(Prefetched values) {
   if (committed_.size() + values.size() > max_cached_keys_) committed_.clear();
   for (auto& [key, tuple] : values) {
-    if (last_committed_keys_.contains(key)) continue;  // changed by the batch acknowledged meanwhile
+    if (recently_committed_keys_[0].contains(key) || recently_committed_keys_[1].contains(key)) {
+      continue;  // changed by a batch acknowledged meanwhile
+    }
     committed_.try_emplace(std::move(key), std::move(tuple));  // a cached value is never older
   }
 }
@@ -213,9 +215,10 @@ void KeyTracker::collect_changes(std::vector<TrackingChange>& out) const {
 }
 
 void KeyTracker::commit_staged() {
-  last_committed_keys_.clear();
+  std::swap(recently_committed_keys_[0], recently_committed_keys_[1]);
+  recently_committed_keys_[0].clear();
   for (auto& [key, tuple] : staged_) {
-    last_committed_keys_.insert(key);
+    recently_committed_keys_[0].insert(key);
     committed_[key] = std::move(tuple);
   }
   staged_.clear();

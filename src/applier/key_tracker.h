@@ -49,15 +49,19 @@ class KeyTracker {
 
   const std::string& hash_key() const { return hash_key_; }
 
-  // Makes sure the committed tuple of each Redis key is cached (HMGET for the missing ones).
-  // Throws RedisConnectionError / RedisReplyError.
-  void load(RedisConnection& redis, const std::vector<const std::string*>& keys);
+  // Makes sure the committed tuple of each Redis key is cached (HMGET for the missing ones; `redis`
+  // is asked for the connection only then). Throws RedisConnectionError / RedisReplyError.
+  void load(const std::function<RedisConnection&()>& redis, const std::vector<const std::string*>& keys);
+  void load(RedisConnection& redis, const std::vector<const std::string*>& keys) {
+    load([&]() -> RedisConnection& { return redis; }, keys);
+  }
 
   // Values read ahead for the next batch's keys (read_ahead(), on the read-ahead thread, while the
   // batch in flight was written), and adopting them on the worker before that next batch: a value is
-  // cached unless the tracker knows better — the key is cached already, or the last acknowledged
-  // batch changed its tracking (the read may have run before or after that acknowledgement). Keys
-  // not adopted are read by load() as usual.
+  // cached unless the tracker knows better — the key is cached already, or one of the last two
+  // committed batches changed its tracking (the read may have run before or after their
+  // acknowledgements: with acks sent behind, the one before the last may still have been in
+  // flight). Keys not adopted are read by load() as usual.
   using Prefetched = std::vector<std::pair<std::string, std::optional<KeyTuple>>>;
   static Prefetched read_ahead(RedisConnection& redis, const std::string& hash_key,
                                const std::vector<const std::string*>& keys);
@@ -98,7 +102,8 @@ class KeyTracker {
   size_t max_cached_keys_;
   KeyMap committed_;
   KeyMap staged_;
-  std::unordered_set<std::string> last_committed_keys_;  // staged keys of the last commit_staged()
+  // Staged keys of the last two commit_staged() calls: [0] the last, [1] the one before.
+  std::unordered_set<std::string> recently_committed_keys_[2];
   // Reverse of staged_, built only when staged_owner_exists() first asks in a batch (deletes do;
   // a batch of upserts never pays for it), then kept up to date by stage().
   mutable std::map<KeyTuple, std::set<std::string>> staged_owners_;

@@ -710,3 +710,30 @@ TEST(KeyTracker, DoesNotAdoptAKeyTheLastAcknowledgementChangedEvenWhenUncached) 
   EXPECT_EQ(t.current("changed"), nullptr);
   EXPECT_EQ(t.cached_keys(), 0u);
 }
+
+// With acknowledgements sent behind (job_worker.h), a value may have been read before the ack of
+// the batch before the last landed: keys of the last two commits are not adopted.
+TEST(KeyTracker, DoesNotAdoptAKeyEitherOfTheLastTwoCommitsChanged) {
+  KeyTracker t("wb:keys:j:o", /*max_cached_keys=*/1);
+  t.stage("older", KeyTuple{"2"});
+  t.stage("x", KeyTuple{"0"});
+  t.commit_staged();  // over the cap: emptied
+  t.stage("newer", KeyTuple{"5"});
+  t.stage("y", KeyTuple{"0"});
+  t.commit_staged();
+  KeyTracker::Prefetched ahead;
+  ahead.emplace_back("older", KeyTuple{"1"});  // stale: read before the first of the two acks
+  ahead.emplace_back("newer", KeyTuple{"4"});
+  t.adopt(std::move(ahead));
+  EXPECT_EQ(t.current("older"), nullptr);
+  EXPECT_EQ(t.current("newer"), nullptr);
+  EXPECT_EQ(t.cached_keys(), 0u);
+
+  t.stage("z", KeyTuple{"0"});
+  t.commit_staged();  // a third commit: "older" is no longer recent
+  KeyTracker::Prefetched later;
+  later.emplace_back("older", KeyTuple{"2"});
+  t.adopt(std::move(later));
+  ASSERT_NE(t.current("older"), nullptr);
+  EXPECT_EQ(*t.current("older"), KeyTuple{"2"});
+}
