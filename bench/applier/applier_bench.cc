@@ -15,6 +15,7 @@
 //       insert; lag = committed_at − stamp, p50/p99 computed in SQL.
 //   (e) the applier's peak RSS (VmHWM) while draining, read just before SIGTERM.
 #include <signal.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -99,6 +101,22 @@ struct Target {
   std::function<void(const std::string&)> exec;
   std::function<long long(const std::string&)> count;  // SELECT COUNT(*) FROM <table>
 };
+
+// CPU seconds (user + system) a process has used so far.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string f;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {  // fields 14 and 15: utime, stime (clock ticks)
+    if (i == 14) utime = std::stoull(f);
+    if (i == 15) stime = std::stoull(f);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
 long long vm_hwm_kb(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -219,6 +237,8 @@ bool group_drained(RedisClient& c, const std::string& stream) {
 struct DrainResult {
   double seconds = 0;
   long long peak_rss_kb = -1;
+  double redis_cpu_s = 0;    // redis-server's CPU time during the drain
+  double applier_cpu_s = 0;  // the applier's, all threads
 };
 
 // Starts the applier, waits until the backlog is drained and the table holds `expected_rows`,
@@ -226,6 +246,7 @@ struct DrainResult {
 DrainResult drain(Deployment& d, const Target& t, const std::string& table, long long expected_rows) {
   RedisClient c = d.redis.client();
   auto start = Clock::now();
+  const double redis_cpu_before = cpu_seconds(d.redis.pid());
   wbtest::Process applier = d.start_applier();
   DrainResult out;
   while (true) {
@@ -236,6 +257,8 @@ DrainResult drain(Deployment& d, const Target& t, const std::string& table, long
   }
   out.seconds = seconds(Clock::now() - start);
   out.peak_rss_kb = vm_hwm_kb(applier.pid());
+  out.redis_cpu_s = cpu_seconds(d.redis.pid()) - redis_cpu_before;
+  out.applier_cpu_s = cpu_seconds(applier.pid());
   int status = applier.stop(SIGTERM, std::chrono::seconds(30));
   if (wbtest::exit_code(status) != 0)
     throw std::runtime_error("applier exited with " + std::to_string(wbtest::exit_code(status)) + ":\n" + d.log_tail());
@@ -450,6 +473,7 @@ int main(int argc, char** argv) {
       std::string keys;
       double wb = 0, ref = 0;
       long long rss_kb = -1;
+      double redis_us = 0, applier_us = 0;  // CPU µs per entry
     };
     std::vector<Line> lines;
     for (const auto& name : o.targets) {
@@ -459,7 +483,8 @@ int main(int argc, char** argv) {
         DrainResult d = run_backlog(t, o.rows, o.rows, tracked(keys));
         std::cerr << "  " << d.seconds << " s; reference loader\n";
         double ref = reference_rows_per_second(t, o.rows);  // again: side by side with each drain
-        lines.push_back({name, keys, o.rows / d.seconds, ref, d.peak_rss_kb});
+        lines.push_back({name, keys, o.rows / d.seconds, ref, d.peak_rss_kb, d.redis_cpu_s * 1e6 / o.rows,
+                         d.applier_cpu_s * 1e6 / o.rows});
       }
     }
     Line hot;
@@ -483,14 +508,16 @@ int main(int argc, char** argv) {
         kBatch, kBatch);
     std::printf("(a,b) backlog of %ld HSETs of %ld distinct keys, 5 fields each\n", o.rows, o.rows);
     std::printf("    key column from redis-key: `id: key.key`; from field: a hash field `id` (key tracking on)\n");
-    std::printf("%-11s %-10s %16s %16s %7s %12s  %s\n", "target", "key from", "writebehind r/s", "reference r/s",
-                "ratio", "peak RSS MB", "goal >= 0.8x, RSS < 100 MB");
+    std::printf("    CPU per entry while draining: redis-server (one thread: 1e6 / its µs is the most any consumer of\n"
+                "    the group could read and acknowledge) and the applier (all threads)\n");
+    std::printf("%-11s %-10s %16s %16s %7s %12s %9s %11s  %s\n", "target", "key from", "writebehind r/s",
+                "reference r/s", "ratio", "peak RSS MB", "redis us", "applier us", "goal >= 0.8x, RSS < 100 MB");
     for (const Line& l : lines) {
       double ratio = l.wb / l.ref;
       bool met = ratio >= kGoalRatio && l.rss_kb >= 0 && l.rss_kb / 1024.0 < kGoalRssMb;
       all_met &= met;
-      std::printf("%-11s %-10s %16.0f %16.0f %7.2f %12s  %s\n", l.target.c_str(), l.keys.c_str(), l.wb, l.ref, ratio,
-                  mb(l.rss_kb).c_str(), met ? "met" : "NOT met");
+      std::printf("%-11s %-10s %16.0f %16.0f %7.2f %12s %9.2f %11.2f  %s\n", l.target.c_str(), l.keys.c_str(), l.wb,
+                  l.ref, ratio, mb(l.rss_kb).c_str(), l.redis_us, l.applier_us, met ? "met" : "NOT met");
     }
     if (o.hot_target != "none") {
       long keys = std::max(1L, o.hot_rows / kHotKeyDivisor);

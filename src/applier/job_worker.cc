@@ -76,7 +76,8 @@ JobWorker::JobWorker(JobPlan job, ApplierSettings settings, SinkFactory sinks)
     const OutputPlan& out = job_.outputs[i];
     if (job_.source_kind == SourceKind::Captured && out.keyed() && out.strategy != LoadStrategy::Append &&
         !keys_are_redis_key(out)) {
-      trackers_[i] = std::make_unique<KeyTracker>(settings_.prefix + "keys:" + job_.name + ":" + out.name);
+      trackers_[i] = std::make_unique<KeyTracker>(settings_.prefix + "keys:" + job_.name + ":" + out.name,
+                                                  std::max(KeyTracker::kMaxCachedKeys, 4 * std::max<size_t>(1, settings_.read_batch_size)));
     }
     mappers_.emplace_back(out, job_.row_format, trackers_[i].get());
     if (!sinks_.contains(out.connection)) sinks_[out.connection] = make_sink_(out.connection);

@@ -139,10 +139,12 @@ void KeyTracker::load(const std::function<RedisConnection&()>& redis, const std:
   }
   if (missing.empty()) return;
   if (committed_.size() + missing.size() > max_cached_keys_) {
-    // Over the cap: start over with this batch's keys only (staged entries stay valid on their own).
-    committed_.clear();
+    // Over the cap (staged entries stay valid on their own).
+    shrink_cache();
     missing.clear();
-    for (const std::string* k : keys) missing.push_back(k);
+    for (const std::string* k : keys) {
+      if (!committed_.contains(*k)) missing.push_back(k);
+    }
   }
   read_tuples(redis(), hash_key_, missing,
               [&](const std::string& key, std::optional<KeyTuple> tuple) { committed_[key] = std::move(tuple); });
@@ -158,7 +160,7 @@ KeyTracker::Prefetched KeyTracker::read_ahead(RedisConnection& redis, const std:
 }
 
 void KeyTracker::adopt(Prefetched values) {
-  if (committed_.size() + values.size() > max_cached_keys_) committed_.clear();
+  if (committed_.size() + values.size() > max_cached_keys_) shrink_cache();
   for (auto& [key, tuple] : values) {
     if (recently_committed_keys_[0].contains(key) || recently_committed_keys_[1].contains(key)) {
       continue;  // changed by a batch acknowledged meanwhile
@@ -224,7 +226,19 @@ void KeyTracker::commit_staged() {
   staged_.clear();
   staged_owners_.clear();
   owners_built_ = false;
-  if (committed_.size() > max_cached_keys_) committed_.clear();
+  if (committed_.size() > max_cached_keys_) shrink_cache();
+}
+
+void KeyTracker::shrink_cache() {
+  KeyMap kept;
+  kept.reserve(std::min<size_t>(max_cached_keys_, kReservedCacheSlots));
+  for (const auto& keys : recently_committed_keys_) {
+    for (const auto& key : keys) {
+      auto it = committed_.find(key);
+      if (it != committed_.end()) kept.emplace(key, std::move(it->second));
+    }
+  }
+  committed_.swap(kept);
 }
 
 void KeyTracker::discard_staged() {

@@ -696,33 +696,43 @@ TEST(KeyTracker, AdoptsReadAheadValuesOnlyWhereItKnowsNothingNewer) {
   EXPECT_EQ(t.cached_keys(), 4u);  // "absent" is cached as untracked: no HMGET for it later
 }
 
-// The same when the cache was emptied at its cap by that acknowledgement: the changed key is not
-// adopted (load() reads it from Redis, which has the acknowledged value).
-TEST(KeyTracker, DoesNotAdoptAKeyTheLastAcknowledgementChangedEvenWhenUncached) {
-  KeyTracker t("wb:keys:j:o", /*max_cached_keys=*/1);
-  t.stage("changed", KeyTuple{"2"});
-  t.stage("other", KeyTuple{"3"});
-  t.commit_staged();  // two keys > the cap of one: the cache is emptied
-  EXPECT_EQ(t.cached_keys(), 0u);
+// Over its cap the cache keeps the keys of the last two commits (their acknowledgements may not have
+// landed yet, so Redis may hold older values) and drops the rest.
+TEST(KeyTracker, OverTheCapKeepsTheKeysOfTheLastTwoCommits) {
+  KeyTracker t("wb:keys:j:o", /*max_cached_keys=*/3);
+  t.remember("a", KeyTuple{"0"});
+  t.remember("b", KeyTuple{"0"});
+  t.stage("older", KeyTuple{"1"});
+  t.commit_staged();
+  t.stage("newer", KeyTuple{"2"});
+  t.commit_staged();  // four keys > 3: a and b go
+  EXPECT_EQ(t.cached_keys(), 2u);
+  EXPECT_EQ(t.current("a"), nullptr);
   KeyTracker::Prefetched ahead;
-  ahead.emplace_back("changed", KeyTuple{"1"});  // stale
+  ahead.emplace_back("older", KeyTuple{"0"});  // stale: read before the acknowledgements landed
+  ahead.emplace_back("newer", KeyTuple{"0"});
+  ahead.emplace_back("a", KeyTuple{"0"});
   t.adopt(std::move(ahead));
-  EXPECT_EQ(t.current("changed"), nullptr);
-  EXPECT_EQ(t.cached_keys(), 0u);
+  ASSERT_NE(t.current("older"), nullptr);
+  EXPECT_EQ(*t.current("older"), KeyTuple{"1"});
+  ASSERT_NE(t.current("newer"), nullptr);
+  EXPECT_EQ(*t.current("newer"), KeyTuple{"2"});
+  ASSERT_NE(t.current("a"), nullptr);
+  EXPECT_EQ(*t.current("a"), KeyTuple{"0"});
 }
 
-// With acknowledgements sent behind (job_worker.h), a value may have been read before the ack of
-// the batch before the last landed: keys of the last two commits are not adopted.
+// Uncached (the cache forgotten), a key either of the last two commits changed is not adopted:
+// load() reads it from Redis once the acknowledgements landed. With acknowledgements sent behind
+// (job_worker.h) a value may have been read before the ack of the batch before the last landed.
 TEST(KeyTracker, DoesNotAdoptAKeyEitherOfTheLastTwoCommitsChanged) {
-  KeyTracker t("wb:keys:j:o", /*max_cached_keys=*/1);
+  KeyTracker t("wb:keys:j:o");
   t.stage("older", KeyTuple{"2"});
-  t.stage("x", KeyTuple{"0"});
-  t.commit_staged();  // over the cap: emptied
-  t.stage("newer", KeyTuple{"5"});
-  t.stage("y", KeyTuple{"0"});
   t.commit_staged();
+  t.stage("newer", KeyTuple{"5"});
+  t.commit_staged();
+  t.forget_all();
   KeyTracker::Prefetched ahead;
-  ahead.emplace_back("older", KeyTuple{"1"});  // stale: read before the first of the two acks
+  ahead.emplace_back("older", KeyTuple{"1"});
   ahead.emplace_back("newer", KeyTuple{"4"});
   t.adopt(std::move(ahead));
   EXPECT_EQ(t.current("older"), nullptr);

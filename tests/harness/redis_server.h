@@ -26,6 +26,7 @@ struct RedisOptions {
 
 class RedisServer {
  public:
+  pid_t pid() const { return proc_.pid(); }  // the redis-server process
   explicit RedisServer(RedisOptions opts = {});  // starts and waits until it answers PING (and loading is done)
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
