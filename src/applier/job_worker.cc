@@ -240,13 +240,13 @@ size_t JobWorker::step() {
     graveyard_.clear();
     read_ahead_.start([this, dead] {
       dead->clear();
-      return read_and_decode(/*new_only=*/true);
+      return read_and_decode(/*new_only=*/true, /*request_next=*/true);
     });
   }
   return apply_and_ack(std::move(batch));
 }
 
-JobWorker::Batch JobWorker::read_and_decode(bool new_only) {
+JobWorker::Batch JobWorker::read_and_decode(bool new_only, bool request_next) {
   // On the worker thread, or on the read-ahead thread while the worker writes: touches only the
   // read connection, the transform chain and the new Batch.
   Batch batch;
@@ -254,20 +254,25 @@ JobWorker::Batch JobWorker::read_and_decode(bool new_only) {
   batch.read_at = std::chrono::steady_clock::now();
   batch.origin = read.origin;
   batch.owner = std::move(read.owner);
-  decode_into(read.entries, batch);
-  if (check_ahead_) check_and_reduce(batch);
-  if (new_only && batch.checked && has_trackers_) {
-    // Read ahead: the tracked values of this batch's keys too, off the worker's path.
+  if (new_only && check_ahead_ && has_trackers_) {
+    // Read ahead: the tracked values of this batch's keys too, off the worker's path (before the
+    // next read is requested: one reply outstanding on the connection at a time).
     std::vector<const std::string*> keys;
-    keys.reserve(batch.records.size());
-    for (const auto& r : batch.records) {
-      if (!r.redis_key.empty()) keys.push_back(&r.redis_key);
+    keys.reserve(read.entries.size());
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(read.entries.size());
+    for (const StreamEntry& e : read.entries) {
+      if (e.fields.empty() || e.fields[0].first != "key") continue;  // malformed: rejected by decoding
+      if (seen.insert(e.fields[0].second).second) keys.push_back(&e.fields[0].second);
     }
     batch.prefetched.resize(trackers_.size());
     for (size_t i = 0; i < trackers_.size(); ++i) {
       if (trackers_[i]) batch.prefetched[i] = KeyTracker::read_ahead(reader_->connection(), trackers_[i]->hash_key(), keys);
     }
   }
+  if (request_next) reader_->request_new();  // Redis serves it while this batch is decoded
+  decode_into(read.entries, batch);
+  if (check_ahead_) check_and_reduce(batch);
   return batch;
 }
 

@@ -39,7 +39,10 @@
 // Overlap: while a batch is written, the next one is read, decoded, transformed, checked against
 // the outputs and reduced by key on a second thread (over a second Redis connection,
 // stream_reader.h; checks stay on the worker when an output has a foreach). The records of the
-// batch before are freed there too. Only plain new reads are overlapped, and only while no
+// batch before are freed there too. That thread sends the read of the batch after next as soon as
+// it has its batch's reply (StreamReader::request_new()), so that Redis serves it while the batch
+// is decoded: at most three batches are pending for the worker at a time (in flight, read ahead,
+// requested), all in stream order. Only plain new reads are overlapped, and only while no
 // claim sweep is due: the batch read ahead then lies entirely after the batch in flight, so that
 // after a crash both come back in stream order with the batch in flight first (which the progress
 // rows rely on). Recovery reads (pending entries, own or claimed) stay strictly one after another.
@@ -167,7 +170,9 @@ class JobWorker {
   void settle_ack();  // waits for the acknowledgement in flight; throws what it threw
   void report_ack(const AckReport& r);  // observer and log; on the worker or the acker thread
   RedisConnection& control();  // the control connection, once no acknowledgement is in flight
-  Batch read_and_decode(bool new_only);
+  // request_next: send the read of the batch after this one before decoding this one
+  // (StreamReader::request_new()).
+  Batch read_and_decode(bool new_only, bool request_next = false);
   void decode_into(std::vector<StreamEntry>& entries, Batch& batch);
   size_t apply_and_ack(Batch batch);
   void check_and_reduce(Batch& batch);

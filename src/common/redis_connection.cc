@@ -221,8 +221,21 @@ const FlatReply& RedisConnection::command_flat(const std::vector<std::string>& a
 }
 
 const FlatReply& RedisConnection::command_flat(std::initializer_list<std::string_view> args) {
+  send_flat(args);
+  return receive_flat();
+}
+
+void RedisConnection::send_flat(std::initializer_list<std::string_view> args) {
   check_nothing_outstanding();
   append_list(args);
+  if (ctx_ == nullptr || ctx_->err != 0) fail("connection unusable to");
+  int done = 0;
+  do {
+    if (redisBufferWrite(ctx_, &done) != REDIS_OK) fail("cannot send to");
+  } while (done == 0);
+}
+
+const FlatReply& RedisConnection::receive_flat() {
   const FlatReply& reply = read_flat_reply();
   if (reply.is_error(FlatReply::kRoot)) throw RedisReplyError(std::string(reply.text(FlatReply::kRoot)));
   return reply;

@@ -83,6 +83,13 @@ class RedisConnection {
   const FlatReply& command_flat(const std::vector<std::string>& args);
   const FlatReply& command_flat(std::initializer_list<std::string_view> args);
 
+  // command_flat() in two halves, so that the server works on a command while the caller does
+  // something else: send_flat() sends it, receive_flat() reads its reply (as command_flat()). At
+  // most one command sent this way may be outstanding, and nothing else may use the connection
+  // until its reply is received.
+  void send_flat(std::initializer_list<std::string_view> args);
+  const FlatReply& receive_flat();
+
   // Pipelining: queue commands, then read exactly that many replies in order.
   void append(const std::vector<std::string>& args);
   RedisReplyPtr read_reply();

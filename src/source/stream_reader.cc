@@ -114,6 +114,14 @@ StreamReader::~StreamReader() = default;
 
 RedisConnection& StreamReader::connection() {
   if (!conn_) throw RedisConnectionError("stream reader is not connected");
+  if (read_requested_) {
+    // A read request_new() sent, not taken by read_new(): its entries are ours and pending, so
+    // reading from the start of recovery brings them back in stream order.
+    read_requested_ = false;
+    conn_->receive_flat();
+    phase_ = Phase::Recover;
+    recovery_cursor_.clear();
+  }
   return *conn_;
 }
 
@@ -308,10 +316,20 @@ void StreamReader::forget_gone_consumers(const std::set<std::string>& live) {
   }
 }
 
+void StreamReader::send_read_new() {
+  connection().send_flat({"XREADGROUP", "GROUP", opts_.group, opts_.consumer, "COUNT", std::to_string(opts_.batch_size),
+                          "BLOCK", std::to_string(opts_.block.count()), "STREAMS", stream_, ">"});
+  read_requested_ = true;
+}
+
+void StreamReader::request_new() {
+  if (!read_requested_ && new_entries_next()) send_read_new();
+}
+
 std::vector<StreamEntry> StreamReader::read_new() {
-  return parse_xreadgroup(connection().command_flat({"XREADGROUP", "GROUP", opts_.group, opts_.consumer, "COUNT",
-                                                     std::to_string(opts_.batch_size), "BLOCK",
-                                                     std::to_string(opts_.block.count()), "STREAMS", stream_, ">"}));
+  if (!read_requested_) send_read_new();
+  read_requested_ = false;
+  return parse_xreadgroup(conn_->receive_flat());
 }
 
 void StreamReader::touch(const std::vector<std::string>& entry_ids) {

@@ -91,6 +91,7 @@ class StreamReader {
   void disconnect() {
     conn_.reset();
     control_.reset();
+    read_requested_ = false;
   }
 
   // The next batch (at most batch_size entries, in the order above); empty when BLOCK timed out.
@@ -98,6 +99,12 @@ class StreamReader {
   ReadBatch read_batch(bool new_only = false);
   // True when the next read_batch() reads new entries: recovery is over and no claim sweep is due.
   bool new_entries_next() const { return phase_ == Phase::New && std::chrono::steady_clock::now() < next_claim_; }
+  // Sends the next new read (XREADGROUP ... >) now, when new_entries_next(), so that Redis serves it
+  // while the caller decodes the batch it has; the next read_batch() takes its reply. Read thread
+  // only. Should the next read_batch() go to recovery instead (a claim sweep), the reply is read
+  // and dropped there: its entries are this consumer's pending entries, which recovery reads first,
+  // in stream order.
+  void request_new();
   std::vector<StreamEntry> read() { return read_batch().entries; }
 
   // Commits an applied batch (see the file comment). Throws on any Redis failure; the batch is then
@@ -125,6 +132,7 @@ class StreamReader {
   void forget_gone_consumers(const std::set<std::string>& live);
   std::set<std::string> live_consumers();
   std::vector<StreamEntry> read_new();
+  void send_read_new();
   void start_over();
 
   StreamReaderOptions opts_;
@@ -134,6 +142,7 @@ class StreamReader {
   Phase phase_ = Phase::Recover;
   std::string recovery_cursor_;  // the last pending id this recovery pass returned ("" at its start)
   bool client_list_allowed_ = true;
+  bool read_requested_ = false;  // request_new() sent a read whose reply is not yet received
   std::chrono::steady_clock::time_point next_claim_;
 };
 

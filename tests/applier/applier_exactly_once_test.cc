@@ -575,8 +575,8 @@ TEST_P(ExactlyOnceTest, ClaimerDiesBeforeItsRowAndTheFirstOwnerLeavesTheGroup) {
 }
 
 TEST_P(ExactlyOnceTest, ClaimerDiesThenTheFirstOwnerRestartsWithABatchReadAhead) {
-  // a-first writes B1 (e0..e29, transactions of 10) with B2 (e30..e59) read ahead, and crashes after
-  // committing e0..e19: both batches pending for it. b-second claims B1 and dies before writing
+  // a-first writes B1 (e0..e29, transactions of 10) with B2 (e30..e59) read ahead and B3 (e60..e89)
+  // requested, and crashes after committing e0..e19: all three batches pending for it. b-second claims B1 and dies before writing
   // anything (not even its row). a-first restarts under its own name: it must apply b-second's B1
   // (older) before its own B2 — B2's commits would otherwise overwrite the row that says e0..e19
   // are committed, and B1 read after them would write e0..e19 again.
@@ -589,7 +589,7 @@ TEST_P(ExactlyOnceTest, ClaimerDiesThenTheFirstOwnerRestartsWithABatchReadAhead)
   }
   ASSERT_TRUE(connection_gone("a-first"));
   EXPECT_EQ(event_counts(), counts(20, 20));
-  ASSERT_EQ(pending_ids(kEvents, "a-first"), slice(ids, 0, 60));  // B1 and B2, read ahead
+  ASSERT_EQ(pending_ids(kEvents, "a-first"), slice(ids, 0, 90));  // B1, B2 read ahead, B3 requested
   crash = CrashPlan{CrashPlan::When::BeforeAnyCommit, 1};
   {
     JobWorker w(events_job(), settings("b-second", 30, 10), sinks(&crash));
@@ -598,13 +598,13 @@ TEST_P(ExactlyOnceTest, ClaimerDiesThenTheFirstOwnerRestartsWithABatchReadAhead)
   ASSERT_TRUE(connection_gone("b-second"));
   EXPECT_EQ(event_counts(), counts(20, 20));
   ASSERT_EQ(pending_ids(kEvents, "b-second"), slice(ids, 0, 30));  // B1, claimed
-  ASSERT_EQ(pending_ids(kEvents, "a-first"), slice(ids, 30, 60));  // B2
+  ASSERT_EQ(pending_ids(kEvents, "a-first"), slice(ids, 30, 90));  // B2, B3
   ASSERT_EQ(progress_rows("user_action"), (Rows{{"a-first", ids[0], ids[19]}}));  // none of b-second
   crash = CrashPlan{};
   JobWorker again(events_job(), settings("a-first", 30, 10), sinks(&crash));
   EXPECT_EQ(drain(again, c_, kEvents), 100u);
   EXPECT_EQ(event_counts(), counts(100, 100));
-  EXPECT_EQ(crash.data_commits, 8);  // e20..e29, then B2 (3), then e60..e99 (4)
+  EXPECT_EQ(crash.data_commits, 8);  // e20..e29, then B2 (3), then B3 (3) and e90..e99
   EXPECT_EQ(pending(kEvents), 0);
   EXPECT_EQ(hget(c_, "wb:stats:user_action", "inserted"), "100");
   EXPECT_EQ(hget(c_, "wb:stats:user_action", "rejected"), "(nil)");
@@ -640,7 +640,7 @@ TEST_P(ExactlyOnceTest, KeyedUpsertKeepsStreamOrderWhenTheFirstOwnerRestartsAfte
   }
   ASSERT_TRUE(connection_gone("a-first"));
   EXPECT_EQ(names(), users(0, 20, "old"));
-  ASSERT_EQ(pending_ids(job.stream, "a-first"), slice(ids, 0, 60));  // B1 and B2, read ahead
+  ASSERT_EQ(pending_ids(job.stream, "a-first"), slice(ids, 0, 70));  // B1, B2 read ahead, B3 requested
   crash = CrashPlan{CrashPlan::When::BeforeAnyCommit, 1};
   {
     JobWorker w(job, settings("b-second", 30, 10), sinks(&crash));
@@ -649,7 +649,7 @@ TEST_P(ExactlyOnceTest, KeyedUpsertKeepsStreamOrderWhenTheFirstOwnerRestartsAfte
   ASSERT_TRUE(connection_gone("b-second"));
   EXPECT_EQ(names(), users(0, 20, "old"));
   ASSERT_EQ(pending_ids(job.stream, "b-second"), slice(ids, 0, 30));  // B1, claimed
-  ASSERT_EQ(pending_ids(job.stream, "a-first"), slice(ids, 30, 60));  // B2
+  ASSERT_EQ(pending_ids(job.stream, "a-first"), slice(ids, 30, 70));  // B2, B3
   crash = CrashPlan{};
   JobWorker again(job, settings("a-first", 30, 10), sinks(&crash));
   EXPECT_EQ(drain(again, c_, job.stream), 70u);

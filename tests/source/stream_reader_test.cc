@@ -167,6 +167,54 @@ TEST(StreamReaderTest, ReadsOwnPendingThenClaimsFromDeadConsumersThenNew) {
   EXPECT_EQ(c.command({"XPENDING", "s", "writebehind"}).elements[0].integer, 7);
 }
 
+// request_new() sends the next read while the caller decodes the batch it has: the entries are
+// delivered (pending) at once, and the next read_batch() takes that reply.
+TEST(StreamReaderTest, ARequestedReadIsTakenByTheNextReadBatch) {
+  RedisServer server(plain_redis());
+  RedisClient c = server.client();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 7; ++i) ids.push_back(add_hash(c, "s", "k:" + std::to_string(i), std::to_string(i)));
+  auto opts = options_for(server, "s");
+  opts.batch_size = 3;
+  opts.claim_min_idle = std::chrono::milliseconds(60000);
+  StreamReader reader(opts);
+  reader.connect();
+  EXPECT_EQ(ids_of(reader.read()), (std::vector<std::string>{ids[0], ids[1], ids[2]}));
+  reader.request_new();
+  reader.request_new();  // one request at a time: a second call sends nothing
+  ASSERT_TRUE(wait_until([&] { return c.command({"XPENDING", "s", "writebehind"}).elements[0].integer == 6; }));
+  wb::ReadBatch next = reader.read_batch(/*new_only=*/true);
+  EXPECT_EQ(origin_name(next.origin), "New");
+  EXPECT_EQ(ids_of(next.entries), (std::vector<std::string>{ids[3], ids[4], ids[5]}));
+  EXPECT_EQ(ids_of(reader.read()), (std::vector<std::string>{ids[6]}));
+  EXPECT_TRUE(reader.read().empty());
+}
+
+// A requested read not taken before a claim sweep falls due is dropped by the sweep's recovery pass,
+// which reads those entries (now this consumer's pending ones) first, in stream order.
+TEST(StreamReaderTest, AClaimSweepReadsARequestedReadAgainInStreamOrder) {
+  RedisServer server(plain_redis());
+  RedisClient c = server.client();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 8; ++i) ids.push_back(add_hash(c, "s", "k:" + std::to_string(i), std::to_string(i)));
+  auto opts = options_for(server, "s");
+  opts.batch_size = 3;
+  opts.claim_min_idle = std::chrono::milliseconds(300);
+  StreamReader reader(opts);
+  reader.connect();
+  auto first = reader.read();
+  EXPECT_EQ(ids_of(first), (std::vector<std::string>{ids[0], ids[1], ids[2]}));
+  reader.ack(ack_of(first));
+  reader.request_new();  // ids 3..5 delivered
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // a claim sweep is due
+  EXPECT_FALSE(reader.new_entries_next());
+  wb::ReadBatch again = reader.read_batch();
+  EXPECT_EQ(origin_name(again.origin), "OwnPending");
+  EXPECT_EQ(ids_of(again.entries), (std::vector<std::string>{ids[3], ids[4], ids[5]}));
+  reader.ack(ack_of(again.entries));
+  EXPECT_EQ(ids_of(reader.read()), (std::vector<std::string>{ids[6], ids[7]}));  // then new entries
+}
+
 TEST(StreamReaderTest, RecoveryReadsOwnAndDeadConsumersPendingEntriesInStreamOrder) {
   // "me" restarted under its own name: its own pending entries (a batch it had read ahead) are
   // newer than those a successor ("dead") claimed from it and died with. Recovery reads the group's
