@@ -107,7 +107,34 @@ void RedisConnection::fail(const char* what) {
 
 void RedisConnection::append_argv(size_t argc, const char** argv, const size_t* lens) {
   if (ctx_ == nullptr || ctx_->err != 0) fail("connection unusable to");
-  if (redisAppendCommandArgv(ctx_, static_cast<int>(argc), argv, lens) != REDIS_OK) fail("cannot send to");
+  // RESP encoded here, into a buffer kept from call to call: hiredis's formatter (sdscatfmt per
+  // argument) cost ~7% of the applier's CPU on the acknowledgements' XACK and HSET of thousands of
+  // arguments; hiredis then only copies the bytes into its output buffer.
+  size_t total = 32;
+  for (size_t i = 0; i < argc; ++i) total += lens[i] + 32;
+  command_buffer_.resize(total);
+  char* p = command_buffer_.data();
+  char* const end = p + total;
+  auto put_header = [&](char kind, size_t n) {
+    *p++ = kind;
+    p = std::to_chars(p, end, n).ptr;
+    *p++ = '\r';
+    *p++ = '\n';
+  };
+  put_header('*', argc);
+  for (size_t i = 0; i < argc; ++i) {
+    put_header('$', lens[i]);
+    if (lens[i] > 0) std::memcpy(p, argv[i], lens[i]);
+    p += lens[i];
+    *p++ = '\r';
+    *p++ = '\n';
+  }
+  const size_t used = static_cast<size_t>(p - command_buffer_.data());
+  if (redisAppendFormattedCommand(ctx_, command_buffer_.data(), used) != REDIS_OK) fail("cannot send to");
+  if (command_buffer_.capacity() > kMaxKeptCommandBuffer) {
+    command_buffer_.clear();
+    command_buffer_.shrink_to_fit();
+  }
 }
 
 void RedisConnection::append(const std::vector<std::string>& args) {

@@ -108,6 +108,8 @@ class RedisConnection {
   RedisEndpoint endpoint_;
   redisContext* ctx_ = nullptr;
   FlatReply flat_;  // command_flat()'s reply, reused from call to call
+  std::string command_buffer_;  // append_argv()'s RESP encoding, reused from call to call
+  static constexpr size_t kMaxKeptCommandBuffer = size_t{4} << 20;  // larger ones are freed after use
 };
 
 }  // namespace wb
