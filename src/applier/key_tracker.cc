@@ -147,7 +147,7 @@ void KeyTracker::load(const std::function<RedisConnection&()>& redis, const std:
     }
   }
   read_tuples(redis(), hash_key_, missing,
-              [&](const std::string& key, std::optional<KeyTuple> tuple) { committed_[key] = std::move(tuple); });
+              [&](const std::string& key, std::optional<KeyTuple> tuple) { committed_[key] = {std::move(tuple), 0}; });
 }
 
 KeyTracker::Prefetched KeyTracker::read_ahead(RedisConnection& redis, const std::string& hash_key,
@@ -160,24 +160,22 @@ KeyTracker::Prefetched KeyTracker::read_ahead(RedisConnection& redis, const std:
 }
 
 void KeyTracker::adopt(Prefetched values) {
+  if (commits_ < adopt_from_) return;  // forgotten lately: the recent commits' keys are not cached
   if (committed_.size() + values.size() > max_cached_keys_) shrink_cache();
   for (auto& [key, tuple] : values) {
-    if (recently_committed_keys_[0].contains(key) || recently_committed_keys_[1].contains(key)) {
-      continue;  // changed by a batch acknowledged meanwhile
-    }
-    committed_.try_emplace(std::move(key), std::move(tuple));  // a cached value is never older
+    committed_.try_emplace(std::move(key), Cached{std::move(tuple), 0});  // a cached value is never older
   }
 }
 
 const KeyTuple* KeyTracker::current(std::string_view key) const {
   if (auto s = staged_.find(key); s != staged_.end()) return s->second ? &*s->second : nullptr;
-  if (auto c = committed_.find(key); c != committed_.end()) return c->second ? &*c->second : nullptr;
+  if (auto c = committed_.find(key); c != committed_.end()) return c->second.tuple ? &*c->second.tuple : nullptr;
   return nullptr;
 }
 
 void KeyTracker::stage(const std::string& key, std::optional<KeyTuple> tuple) {
-  auto it = staged_.find(key);
-  if (owners_built_ && it != staged_.end() && it->second) {
+  auto [it, inserted] = staged_.try_emplace(key);
+  if (owners_built_ && !inserted && it->second) {
     auto owners = staged_owners_.find(*it->second);
     if (owners != staged_owners_.end()) {
       owners->second.erase(key);
@@ -185,7 +183,7 @@ void KeyTracker::stage(const std::string& key, std::optional<KeyTuple> tuple) {
     }
   }
   if (tuple && owners_built_) staged_owners_[*tuple].insert(key);
-  staged_[key] = std::move(tuple);
+  it->second = std::move(tuple);
 }
 
 bool KeyTracker::staged_owner_exists(const KeyTuple& tuple, const std::function<bool(const std::string&)>& skip) const {
@@ -207,7 +205,7 @@ bool KeyTracker::staged_owner_exists(const KeyTuple& tuple, const std::function<
 void KeyTracker::collect_changes(std::vector<TrackingChange>& out) const {
   for (const auto& [key, tuple] : staged_) {
     auto c = committed_.find(key);
-    if (c != committed_.end() && c->second == tuple) continue;  // unchanged: nothing to write
+    if (c != committed_.end() && c->second.tuple == tuple) continue;  // unchanged: nothing to write
     TrackingChange change;
     change.hash = hash_key_;  // a view: valid while this tracker lives (the ack comes first)
     change.field = key;
@@ -217,11 +215,9 @@ void KeyTracker::collect_changes(std::vector<TrackingChange>& out) const {
 }
 
 void KeyTracker::commit_staged() {
-  std::swap(recently_committed_keys_[0], recently_committed_keys_[1]);
-  recently_committed_keys_[0].clear();
+  ++commits_;
   for (auto& [key, tuple] : staged_) {
-    recently_committed_keys_[0].insert(key);
-    committed_[key] = std::move(tuple);
+    committed_[key] = Cached{std::move(tuple), commits_};
   }
   staged_.clear();
   staged_owners_.clear();
@@ -232,11 +228,8 @@ void KeyTracker::commit_staged() {
 void KeyTracker::shrink_cache() {
   KeyMap kept;
   kept.reserve(std::min<size_t>(max_cached_keys_, kReservedCacheSlots));
-  for (const auto& keys : recently_committed_keys_) {
-    for (const auto& key : keys) {
-      auto it = committed_.find(key);
-      if (it != committed_.end()) kept.emplace(key, std::move(it->second));
-    }
+  for (auto& [key, cached] : committed_) {
+    if (recent(cached)) kept.emplace(key, std::move(cached));
   }
   committed_.swap(kept);
 }
@@ -249,6 +242,7 @@ void KeyTracker::discard_staged() {
 
 void KeyTracker::forget_all() {
   committed_.clear();
+  adopt_from_ = commits_ + 2;
   discard_staged();
 }
 

@@ -62,17 +62,18 @@ class KeyTracker {
 
   // Values read ahead for the next batch's keys (read_ahead(), on the read-ahead thread, while the
   // batch in flight was written), and adopting them on the worker before that next batch: a value is
-  // cached unless the tracker knows better — the key is cached already, or one of the last two
-  // committed batches changed its tracking (the read may have run before or after their
-  // acknowledgements: with acks sent behind, the one before the last may still have been in
-  // flight). Keys not adopted are read by load() as usual.
+  // cached unless the tracker knows better — the key is cached already (the keys the last two
+  // committed batches changed always are: the read may have run before their acknowledgements
+  // landed — with acks sent behind, the one before the last may still have been in flight). After
+  // forget_all() nothing is adopted until two batches have committed. Keys not adopted are read
+  // by load() as usual.
   using Prefetched = std::vector<std::pair<std::string, std::optional<KeyTuple>>>;
   static Prefetched read_ahead(RedisConnection& redis, const std::string& hash_key,
                                const std::vector<const std::string*>& keys);
   void adopt(Prefetched values);
 
   // Sets what Redis holds for key, as load() would find it (tests; tools that read the hash).
-  void remember(const std::string& key, std::optional<KeyTuple> tuple) { committed_[key] = std::move(tuple); }
+  void remember(const std::string& key, std::optional<KeyTuple> tuple) { committed_[key] = {std::move(tuple), 0}; }
 
   // The tuple tracked for key now: staged first, then committed; nullptr when untracked.
   // The key must have been load()ed in this batch.
@@ -100,16 +101,23 @@ class KeyTracker {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  using KeyMap = std::unordered_map<std::string, std::optional<KeyTuple>, KeyHash, std::equal_to<>>;
+  // A cached tuple and the commit_staged() call that wrote it (0: read from Redis).
+  struct Cached {
+    std::optional<KeyTuple> tuple;
+    uint64_t commit = 0;
+  };
+  using KeyMap = std::unordered_map<std::string, Cached, KeyHash, std::equal_to<>>;
+  using StagedMap = std::unordered_map<std::string, std::optional<KeyTuple>, KeyHash, std::equal_to<>>;
 
+  bool recent(const Cached& c) const { return c.commit != 0 && c.commit + 1 >= commits_; }
   void shrink_cache();  // keeps only the keys of the last two commits
 
   std::string hash_key_;
   size_t max_cached_keys_;
   KeyMap committed_;
-  KeyMap staged_;
-  // Staged keys of the last two commit_staged() calls: [0] the last, [1] the one before.
-  std::unordered_set<std::string> recently_committed_keys_[2];
+  StagedMap staged_;
+  uint64_t commits_ = 0;        // commit_staged() calls so far
+  uint64_t adopt_from_ = 0;     // adopt() takes nothing before this many commits (forget_all())
   // Reverse of staged_, built only when staged_owner_exists() first asks in a batch (deletes do;
   // a batch of upserts never pays for it), then kept up to date by stage().
   mutable std::map<KeyTuple, std::set<std::string>> staged_owners_;
