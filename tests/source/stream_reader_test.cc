@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -43,6 +44,24 @@ std::string add_hash(RedisClient& c, const std::string& stream, const std::strin
   Reply r = c.command({"XADD", stream, "*", "key", key, "op", "c", "cmd", "hset", "type", "hash", "ts", "1", "v", v});
   EXPECT_EQ(r.type, Reply::Type::String) << r.to_string();
   return r.str;
+}
+
+// n captured entries of keys k:0, k:1, ... in stream s; their ids.
+std::vector<std::string> add_hashes(RedisClient& c, const std::string& stream, int n) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < n; ++i) ids.push_back(add_hash(c, stream, "k:" + std::to_string(i), std::to_string(i)));
+  return ids;
+}
+
+// A connected reader of stream s as consumer "me", batches of batch_size.
+std::unique_ptr<StreamReader> connected_reader(const RedisServer& server, size_t batch_size,
+                                               std::chrono::milliseconds claim_min_idle) {
+  auto opts = options_for(server, "s");
+  opts.batch_size = batch_size;
+  opts.claim_min_idle = claim_min_idle;
+  auto reader = std::make_unique<StreamReader>(opts);
+  reader->connect();
+  return reader;
 }
 
 std::vector<std::string> ids_of(const std::vector<StreamEntry>& entries) {
@@ -145,8 +164,7 @@ TEST(StreamReaderTest, AnExistingGroupKeepsItsPosition) {
 TEST(StreamReaderTest, ReadsOwnPendingThenClaimsFromDeadConsumersThenNew) {
   RedisServer server(plain_redis());
   RedisClient c = server.client();
-  std::vector<std::string> ids;
-  for (int i = 0; i < 6; ++i) ids.push_back(add_hash(c, "s", "k:" + std::to_string(i), std::to_string(i)));
+  std::vector<std::string> ids = add_hashes(c, "s", 6);
   ASSERT_FALSE(c.command({"XGROUP", "CREATE", "s", "writebehind", "0"}).is_error());
   // "me" read two entries and crashed before acknowledging them; "dead" read the next two and died.
   ASSERT_EQ(c.command({"XREADGROUP", "GROUP", "writebehind", "me", "COUNT", "2", "STREAMS", "s", ">"}).elements.size(), 1u);
@@ -172,13 +190,9 @@ TEST(StreamReaderTest, ReadsOwnPendingThenClaimsFromDeadConsumersThenNew) {
 TEST(StreamReaderTest, ARequestedReadIsTakenByTheNextReadBatch) {
   RedisServer server(plain_redis());
   RedisClient c = server.client();
-  std::vector<std::string> ids;
-  for (int i = 0; i < 7; ++i) ids.push_back(add_hash(c, "s", "k:" + std::to_string(i), std::to_string(i)));
-  auto opts = options_for(server, "s");
-  opts.batch_size = 3;
-  opts.claim_min_idle = std::chrono::milliseconds(60000);
-  StreamReader reader(opts);
-  reader.connect();
+  const auto ids = add_hashes(c, "s", 7);
+  auto owned = connected_reader(server, 3, std::chrono::milliseconds(60000));
+  StreamReader& reader = *owned;
   EXPECT_EQ(ids_of(reader.read()), (std::vector<std::string>{ids[0], ids[1], ids[2]}));
   reader.request_new();
   reader.request_new();  // one request at a time: a second call sends nothing
@@ -195,16 +209,10 @@ TEST(StreamReaderTest, ARequestedReadIsTakenByTheNextReadBatch) {
 TEST(StreamReaderTest, AClaimSweepReadsARequestedReadAgainInStreamOrder) {
   RedisServer server(plain_redis());
   RedisClient c = server.client();
-  std::vector<std::string> ids;
-  for (int i = 0; i < 8; ++i) ids.push_back(add_hash(c, "s", "k:" + std::to_string(i), std::to_string(i)));
-  auto opts = options_for(server, "s");
-  opts.batch_size = 3;
-  opts.claim_min_idle = std::chrono::milliseconds(300);
-  StreamReader reader(opts);
-  reader.connect();
-  auto first = reader.read();
-  EXPECT_EQ(ids_of(first), (std::vector<std::string>{ids[0], ids[1], ids[2]}));
-  reader.ack(ack_of(first));
+  const auto ids = add_hashes(c, "s", 8);
+  auto owned = connected_reader(server, 3, std::chrono::milliseconds(300));
+  StreamReader& reader = *owned;
+  reader.ack(ack_of(reader.read()));  // ids 0..2
   reader.request_new();  // ids 3..5 delivered
   std::this_thread::sleep_for(std::chrono::milliseconds(400));  // a claim sweep is due
   EXPECT_FALSE(reader.new_entries_next());
@@ -224,8 +232,7 @@ TEST(StreamReaderTest, RecoveryReadsOwnAndDeadConsumersPendingEntriesInStreamOrd
   // between and is never returned.
   RedisServer server(plain_redis());
   RedisClient c = server.client();
-  std::vector<std::string> ids;
-  for (int i = 0; i < 8; ++i) ids.push_back(add_hash(c, "s", "k:" + std::to_string(i), std::to_string(i)));
+  std::vector<std::string> ids = add_hashes(c, "s", 8);
   ASSERT_FALSE(c.command({"XGROUP", "CREATE", "s", "writebehind", "0"}).is_error());
   RedisClient live = server.client();
   ASSERT_FALSE(live.command({"CLIENT", "SETNAME", "writebehind:live"}).is_error());
