@@ -3,6 +3,7 @@
 #pragma once
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <stdexcept>
@@ -181,10 +182,22 @@ class CrashingSink final : public ForwardingSink {
 // outage) until the plan changes.
 struct CrashPlan {
   enum class When { Never, BeforeCommit, AfterCommit, BeforeAnyCommit, LostAtCommit, DownFromCommit };
-  When when = When::Never;
+  // Atomic: a test ends an outage from its own thread while the worker's thread commits.
+  std::atomic<When> when{When::Never};
   int nth = 1;
   int data_commits = 0;  // transactions with rows committed so far
   int any_commits = 0;   // every commit attempted so far (BeforeAnyCommit counts these instead)
+
+  CrashPlan() = default;
+  CrashPlan(When w, int n) : when(w), nth(n) {}
+  CrashPlan(const CrashPlan& o) { *this = o; }
+  CrashPlan& operator=(const CrashPlan& o) {
+    when = o.when.load();
+    nth = o.nth;
+    data_commits = o.data_commits;
+    any_commits = o.any_commits;
+    return *this;
+  }
 };
 
 // A real sink that throws "simulated crash ..." (a std::runtime_error the worker does not catch,
