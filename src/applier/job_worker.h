@@ -3,8 +3,8 @@
 //
 // Exactness: a batch is acknowledged (XACK + counters + key tracking + dead letters, one MULTI/EXEC)
 // only after every target transaction of the batch committed. Killed at any point, the batch stays
-// pending and is read again at restart; re-applying it is harmless for keyed outputs (upserts and
-// deletes by key). Entries are applied in stream order; a batch is split into transactions of at
+// pending and is read again at restart (with acknowledgements sent behind, below, the batch before
+// it too); re-applying is harmless for keyed outputs (upserts and deletes by key). Entries are applied in stream order; a batch is split into transactions of at
 // most write_batch_size records (after coalescing), committed in order.
 //
 // Exactly once for outputs that are not idempotent (APPEND, TYPE2): in each transaction that writes
