@@ -1,5 +1,6 @@
 // ReadAhead: one background thread that runs one task at a time for its owner and hands the result
-// back. The job worker reads and decodes its next batch on it while it writes the current one.
+// back. The job worker reads and decodes its next batch on one while it writes the current one, and
+// sends the last batch's acknowledgement on another (job_worker.h).
 //
 // Why not std::async per batch: a new thread per batch starts with cold allocator caches (jemalloc
 // gives it a fresh thread cache, often another arena), and the batch's records were then built in
