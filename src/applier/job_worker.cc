@@ -442,16 +442,19 @@ bool JobWorker::apply_batch(Batch& batch) {
   std::vector<ChangeRecord>& records = batch.records;
 
   if (has_trackers_) {
-    for (size_t i = 0; i < batch.prefetched.size(); ++i) {
-      if (trackers_[i]) trackers_[i]->adopt(std::move(batch.prefetched[i]));
-    }
     std::vector<const std::string*> keys;
-    keys.reserve(records.size());
-    for (const auto& r : records) {
-      if (!r.redis_key.empty()) keys.push_back(&r.redis_key);
-    }
-    for (auto& t : trackers_) {
-      if (t) t->load([this]() -> RedisConnection& { return control(); }, keys);
+    for (size_t i = 0; i < trackers_.size(); ++i) {
+      if (!trackers_[i]) continue;
+      // Read ahead, the values of every key of the batch are known once adopted (read_and_decode()
+      // takes them from all its entries' keys); otherwise they are loaded now.
+      if (i < batch.prefetched.size() && trackers_[i]->adopt(std::move(batch.prefetched[i]))) continue;
+      if (keys.empty()) {
+        keys.reserve(records.size());
+        for (const auto& r : records) {
+          if (!r.redis_key.empty()) keys.push_back(&r.redis_key);
+        }
+      }
+      trackers_[i]->load([this]() -> RedisConnection& { return control(); }, keys);
     }
   }
   return write_records(records, batch);

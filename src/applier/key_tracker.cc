@@ -159,12 +159,14 @@ KeyTracker::Prefetched KeyTracker::read_ahead(RedisConnection& redis, const std:
   return out;
 }
 
-void KeyTracker::adopt(Prefetched values) {
-  if (commits_ < adopt_from_) return;  // forgotten lately: the recent commits' keys are not cached
+bool KeyTracker::adopt(Prefetched values) {
+  if (commits_ < adopt_from_) return false;  // forgotten lately: the recent commits' keys are not cached
   if (committed_.size() + values.size() > max_cached_keys_) shrink_cache();
   for (auto& [key, tuple] : values) {
+    if (!tuple) continue;  // untracked in Redis: not holding it says the same (a cached value wins)
     committed_.try_emplace(std::move(key), Cached{std::move(tuple), 0});  // a cached value is never older
   }
+  return true;
 }
 
 const KeyTuple* KeyTracker::current(std::string_view key) const {

@@ -65,18 +65,19 @@ class KeyTracker {
   // cached unless the tracker knows better — the key is cached already (the keys the last two
   // committed batches changed always are: the read may have run before their acknowledgements
   // landed — with acks sent behind, the one before the last may still have been in flight). After
-  // forget_all() nothing is adopted until two batches have committed. Keys not adopted are read
-  // by load() as usual.
+  // forget_all() nothing is adopted until two batches have committed, and adopt() returns false:
+  // the batch's keys are then read by load() as usual. Keys absent from the hash are not cached:
+  // once adopt() returned true, current() rightly says "untracked" for a key it does not hold.
   using Prefetched = std::vector<std::pair<std::string, std::optional<KeyTuple>>>;
   static Prefetched read_ahead(RedisConnection& redis, const std::string& hash_key,
                                const std::vector<const std::string*>& keys);
-  void adopt(Prefetched values);
+  bool adopt(Prefetched values);
 
   // Sets what Redis holds for key, as load() would find it (tests; tools that read the hash).
   void remember(const std::string& key, std::optional<KeyTuple> tuple) { committed_[key] = {std::move(tuple), 0}; }
 
   // The tuple tracked for key now: staged first, then committed; nullptr when untracked.
-  // The key must have been load()ed in this batch.
+  // The key must have been load()ed in this batch, or been among the values adopted for it.
   const KeyTuple* current(std::string_view key) const;
 
   // A database transaction that committed left key at tuple (nullopt: untracked).
