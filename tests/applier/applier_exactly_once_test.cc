@@ -141,20 +141,7 @@ class ExactlyOnceTest : public ::testing::TestWithParam<Target> {
              : "CREATE TABLE user_actions (user_id TEXT, action TEXT CHECK (length(action) <= 8), ts TEXT)");
   }
  public:  // events_job() is also the job of ProgressUnavailableTest
-  static JobPlan events_job() {
-    JobPlan job;
-    job.name = "user_action";
-    job.source_kind = wb::SourceKind::Stream;
-    job.stream = kEvents;
-    OutputPlan out;
-    out.name = "events-db.user_actions";
-    out.connection = "events-db";
-    out.table = {"", "user_actions"};
-    out.mapping = {{"user_id", "user_id"}, {"action", "action"}, {"ts", "ts"}};
-    out.strategy = LoadStrategy::Append;
-    job.outputs.push_back(out);
-    return job;
-  }
+  static JobPlan events_job() { return user_actions_job(kEvents); }
   // n more events (ts unique: e<number>); the one at index `poison` (counted over every call) has an
   // action too long for the column. Returns the ids of every event sent so far.
   const std::vector<std::string>& send_events(int n, int poison = -1) {
@@ -366,16 +353,7 @@ TEST_P(ExactlyOnceTest, CapturedAppendJobWithoutKeys) {
     SCOPED_TRACE(restart_as);
     const std::string name = std::string("clicks_") + (restart_as == kFirst ? "a" : "b");
     sql("CREATE TABLE " + name + " (page text, visitor text)");
-    JobPlan job;
-    job.name = name;
-    job.stream = "wb:stream:" + name;
-    OutputPlan out;
-    out.name = "db." + name;
-    out.connection = "db";
-    out.table = {"", name};
-    out.mapping = {{"page", "page"}, {"visitor", "visitor"}};
-    out.strategy = LoadStrategy::Append;
-    job.outputs.push_back(out);
+    JobPlan job = one_output_job(name, name, {}, {{"page", "page"}, {"visitor", "visitor"}}, LoadStrategy::Append);
     for (int i = 0; i < 30; ++i) {
       add_hash(c_, job.stream, "click:" + std::to_string(i % 4), {"page", "p" + std::to_string(i), "visitor", "v"},
                i < 4 ? "c" : "u");
@@ -975,17 +953,7 @@ TEST(ExactlyOnceMariaDb, AppendJobCrashAfterCommitRestarts) {
   s.port = maria.port();
   s.database = "once";
   s.user = maria.user();
-  JobPlan job;
-  job.name = "user_action";
-  job.source_kind = wb::SourceKind::Stream;
-  job.stream = kEvents;
-  OutputPlan out;
-  out.name = "events-db.user_actions";
-  out.connection = "events-db";
-  out.table = {"", "user_actions"};
-  out.mapping = {{"user_id", "user_id"}, {"action", "action"}, {"ts", "ts"}};
-  out.strategy = LoadStrategy::Append;
-  job.outputs.push_back(out);
+  const JobPlan job = user_actions_job(kEvents);
   int sent = 0;
   for (const char* restart_as : {kFirst, kSuccessor}) {
     SCOPED_TRACE(restart_as);

@@ -62,6 +62,23 @@ inline wb::applier::JobPlan one_output_job(const std::string& name, const std::s
   return job;
 }
 
+// The seed use case's job (../shared/examples/user-actions): the application's own event stream
+// appended to user_actions (no keys) on the connection "events-db".
+inline wb::applier::JobPlan user_actions_job(const std::string& stream) {
+  wb::applier::JobPlan job;
+  job.name = "user_action";
+  job.source_kind = wb::SourceKind::Stream;
+  job.stream = stream;
+  wb::applier::OutputPlan out;
+  out.name = "events-db.user_actions";
+  out.connection = "events-db";
+  out.table = {"", "user_actions"};
+  out.mapping = {{"user_id", "user_id"}, {"action", "action"}, {"ts", "ts"}};
+  out.strategy = wb::applier::LoadStrategy::Append;
+  job.outputs.push_back(std::move(out));
+  return job;
+}
+
 inline wb::applier::ApplierSettings test_settings(const RedisServer& redis) {
   wb::applier::ApplierSettings s;
   s.redis = wb::RedisEndpoint::parse(redis.url());

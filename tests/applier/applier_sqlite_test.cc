@@ -313,17 +313,7 @@ TEST_F(SqliteApplierTest, FullRowFormatAndTheRedisKey) {
 
 TEST_F(SqliteApplierTest, AppStreamIsAppendedExactlyOnceAndNeverTrimmed) {
   sqlite_rows(db_path_, "CREATE TABLE user_actions (user_id TEXT, action TEXT, ts TEXT)");
-  JobPlan job;
-  job.name = "user_action";
-  job.source_kind = wb::SourceKind::Stream;
-  job.stream = "stream:user_action";
-  OutputPlan out;
-  out.name = "events-db.user_actions";
-  out.connection = "events-db";
-  out.table = {"", "user_actions"};
-  out.mapping = {{"user_id", "user_id"}, {"action", "action"}, {"ts", "ts"}};
-  out.strategy = LoadStrategy::Append;
-  job.outputs.push_back(out);
+  const JobPlan job = user_actions_job("stream:user_action");
   auto event = [&](const std::string& user, const std::string& action) {
     c_.command({"XADD", "stream:user_action", "*", "user_id", user, "action", action, "ts", "2025-01-01T10:00:00Z"});
   };
