@@ -133,18 +133,11 @@ void read_tuples(RedisConnection& redis, const std::string& hash, const std::vec
 }  // namespace
 
 void KeyTracker::load(const std::function<RedisConnection&()>& redis, const std::vector<const std::string*>& keys) {
-  std::vector<const std::string*> missing;
-  for (const std::string* k : keys) {
-    if (!committed_.contains(*k)) missing.push_back(k);
-  }
+  std::vector<const std::string*> missing = uncached(keys);
   if (missing.empty()) return;
   if (committed_.size() + missing.size() > max_cached_keys_) {
-    // Over the cap (staged entries stay valid on their own).
-    shrink_cache();
-    missing.clear();
-    for (const std::string* k : keys) {
-      if (!committed_.contains(*k)) missing.push_back(k);
-    }
+    shrink_cache();  // staged entries stay valid on their own
+    missing = uncached(keys);
   }
   read_tuples(redis(), hash_key_, missing,
               [&](const std::string& key, std::optional<KeyTuple> tuple) { committed_[key] = {std::move(tuple), 0}; });
@@ -225,6 +218,14 @@ void KeyTracker::commit_staged() {
   staged_owners_.clear();
   owners_built_ = false;
   if (committed_.size() > max_cached_keys_) shrink_cache();
+}
+
+std::vector<const std::string*> KeyTracker::uncached(const std::vector<const std::string*>& keys) const {
+  std::vector<const std::string*> out;
+  for (const std::string* k : keys) {
+    if (!committed_.contains(*k)) out.push_back(k);
+  }
+  return out;
 }
 
 void KeyTracker::shrink_cache() {

@@ -29,7 +29,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "common/redis_connection.h"
@@ -112,6 +111,7 @@ class KeyTracker {
 
   bool recent(const Cached& c) const { return c.commit != 0 && c.commit + 1 >= commits_; }
   void shrink_cache();  // keeps only the keys of the last two commits
+  std::vector<const std::string*> uncached(const std::vector<const std::string*>& keys) const;
 
   std::string hash_key_;
   size_t max_cached_keys_;

@@ -197,13 +197,16 @@ void RedisConnection::check_nothing_outstanding() const {
   }
 }
 
-const FlatReply& RedisConnection::read_flat_reply() {
+void RedisConnection::flush() {
   if (ctx_ == nullptr || ctx_->err != 0) fail("connection unusable to");
   int done = 0;
   do {
     if (redisBufferWrite(ctx_, &done) != REDIS_OK) fail("cannot send to");
   } while (done == 0);
+}
 
+const FlatReply& RedisConnection::read_flat_reply() {
+  if (ctx_ == nullptr || ctx_->err != 0) fail("connection unusable to");
   flat_.clear();
   try {
     while (true) {
@@ -242,9 +245,8 @@ const FlatReply& RedisConnection::read_flat_reply() {
 const FlatReply& RedisConnection::command_flat(const std::vector<std::string>& args) {
   check_nothing_outstanding();
   append(args);
-  const FlatReply& reply = read_flat_reply();
-  if (reply.is_error(FlatReply::kRoot)) throw RedisReplyError(std::string(reply.text(FlatReply::kRoot)));
-  return reply;
+  flush();
+  return receive_flat();
 }
 
 const FlatReply& RedisConnection::command_flat(std::initializer_list<std::string_view> args) {
@@ -255,11 +257,7 @@ const FlatReply& RedisConnection::command_flat(std::initializer_list<std::string
 void RedisConnection::send_flat(std::initializer_list<std::string_view> args) {
   check_nothing_outstanding();
   append_list(args);
-  if (ctx_ == nullptr || ctx_->err != 0) fail("connection unusable to");
-  int done = 0;
-  do {
-    if (redisBufferWrite(ctx_, &done) != REDIS_OK) fail("cannot send to");
-  } while (done == 0);
+  flush();
 }
 
 const FlatReply& RedisConnection::receive_flat() {

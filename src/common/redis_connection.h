@@ -101,7 +101,8 @@ class RedisConnection {
   void append_list(std::initializer_list<std::string_view> args);
   RedisReplyPtr checked(RedisReplyPtr reply);
   void check_nothing_outstanding() const;  // throws std::logic_error when replies are pending
-  const FlatReply& read_flat_reply();
+  void flush();  // sends what append() buffered
+  const FlatReply& read_flat_reply();  // the reply of a command already sent
   void set_error(int type, const char* text);  // marks the connection unusable, as hiredis does
   [[noreturn]] void fail(const char* what);
 
